@@ -1,0 +1,1 @@
+"""The paper's domain in pure Python: no torch, FastAPI or SQLAlchemy here."""
