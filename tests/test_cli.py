@@ -36,6 +36,8 @@ def test_complexity_json_is_the_documented_object(capsys) -> None:
     assert code == 0
     assert set(data) == {
         "name",
+        "notation",
+        "spec",
         "input",
         "unit",
         "convention",

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from app.arch.errors import SpecError
-from app.arch.notation import format_layer
+from app.arch.notation import format_layer, format_spec
 from app.arch.spec import FC, SPP, Conv, GlobalAvgPool, InputShape, Limits, Pool, Spec
 
 UNIT = "MAC"
@@ -50,6 +50,8 @@ class Relative(BaseModel):
 
 class Analysis(BaseModel):
     name: str | None
+    notation: str  # canonical notation of the analysed spec
+    spec: Spec
     input: InputShape
     unit: Literal["MAC"] = UNIT
     convention: str = CONVENTION
@@ -193,6 +195,8 @@ def analyse(spec: Spec, reference: Spec | None = None) -> Analysis:
         relative = Relative(name=reference.name, conv_macs=ref_macs, ratio=ratio)
     return Analysis(
         name=spec.name,
+        notation=format_spec(spec),
+        spec=spec,
         input=spec.input,
         conv_macs=conv_macs,
         fc_macs=sum(r.macs for r in reports if r.kind == "fc"),

@@ -1,0 +1,93 @@
+"""Jobs, their per-epoch metrics and their final results. The database, not the broker, is the
+source of truth for a job's state (DESIGN.md, "Job lifecycle")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, JSONType, UTCDateTime, utcnow
+
+Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+FINISHED: tuple[Status, ...] = ("succeeded", "failed", "cancelled")
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_team_status", "team_id", "status"),
+        Index("ix_jobs_status_heartbeat", "status", "heartbeat_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    architecture_id: Mapped[int] = mapped_column(
+        ForeignKey("architectures.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # train | benchmark
+    queue: Mapped[str] = mapped_column(String(16))  # gpu | cpu
+    params: Mapped[dict] = mapped_column(JSONType)
+    protocol: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..1
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # times a worker claimed it
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    device: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # None: not yet sent
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Metric(Base):
+    """One epoch of a training job, written as it happens (re-written if a resumed run repeats it)."""
+
+    __tablename__ = "metrics"
+    __table_args__ = (UniqueConstraint("job_id", "epoch"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    epoch: Mapped[int] = mapped_column(Integer)
+    train_loss: Mapped[float | None] = mapped_column(Float, nullable=True)
+    val_loss: Mapped[float | None] = mapped_column(Float, nullable=True)
+    top1_error: Mapped[float | None] = mapped_column(Float, nullable=True)  # percent
+    top5_error: Mapped[float | None] = mapped_column(Float, nullable=True)  # percent
+    images_per_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lr: Mapped[float | None] = mapped_column(Float, nullable=True)
+    elapsed_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Result(Base):
+    """The outcome of a finished job, exactly one per job, with its provenance."""
+
+    __tablename__ = "results"
+    __table_args__ = (
+        Index("ix_results_board", "kind", "architecture_id", "protocol"),
+        Index("ix_results_team", "team_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), unique=True)
+    architecture_id: Mapped[int] = mapped_column(ForeignKey("architectures.id", ondelete="RESTRICT"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    protocol: Mapped[str] = mapped_column(String(300))
+    dataset: Mapped[str | None] = mapped_column(String(64), nullable=True)  # kind; synthetic is never ranked
+    seed: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    conv_macs: Mapped[int] = mapped_column(BigInteger)
+    top1_error: Mapped[float | None] = mapped_column(Float, nullable=True)  # percent
+    top5_error: Mapped[float | None] = mapped_column(Float, nullable=True)
+    train_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)  # batch 1, median
+    throughput: Mapped[float | None] = mapped_column(Float, nullable=True)  # images/s
+    device: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    provenance: Mapped[dict] = mapped_column(JSONType)
+    details: Mapped[dict | None] = mapped_column(JSONType, nullable=True)  # benchmark per-layer table
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
