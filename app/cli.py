@@ -163,6 +163,71 @@ def cmd_replace(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from app.serve import serve
+    from app.settings import get_settings
+
+    updates = {key: value for key, value in (("host", args.host), ("port", args.port)) if value is not None}
+    return serve(get_settings().model_copy(update=updates))
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import os
+    import socket
+
+    if args.gpu is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = str(args.gpu)  # before anything imports torch
+    from worker.tasks import app
+
+    name = f"isocost-{os.getpid()}@{socket.gethostname()}"  # unique per process: see lifecycle.claim
+    app.worker_main(
+        [
+            "worker",
+            "--queues",
+            args.queues,
+            "--concurrency",
+            "1",
+            "--hostname",
+            name,
+            "--loglevel",
+            args.loglevel,
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from app.migrate import upgrade
+    from app.settings import get_settings
+
+    upgrade(get_settings().database_url, args.revision)
+    print(f"database at {args.revision}")
+    return 0
+
+
+def cmd_team_create(args: argparse.Namespace) -> int:
+    from app.db import session_scope
+    from app.errors import ApiError
+    from app.settings import get_settings
+    from app.teams.auth import create_team
+
+    try:
+        with session_scope(get_settings().database_url) as session:
+            team, token = create_team(session, args.name)
+    except ApiError as error:
+        raise UsageError(error.message) from None
+    print(f"team {team.name!r} (id {team.id}); its token, shown once:\n{token}")
+    return 0
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from app.submit import submit
+
+    return submit(args)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="isocost",
@@ -230,6 +295,76 @@ def _build_parser() -> argparse.ArgumentParser:
         help="allowed relative change of C (default 0.05)",
     )
     p.set_defaults(handler=cmd_replace)
+
+    p = commands.add_parser(
+        "serve",
+        help="run the dashboard, API and one local worker",
+        description="Apply migrations, start one Celery worker and the API; Ctrl-C stops both. Configuration: ISOCOST_* environment variables (README).",
+    )
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1, ISOCOST_HOST)")
+    p.add_argument("--port", type=int, help="port (default 8000, ISOCOST_PORT)")
+    p.set_defaults(handler=cmd_serve)
+
+    p = commands.add_parser(
+        "worker",
+        help="run a Celery worker for training and benchmark jobs",
+        description="One worker, one job at a time (concurrency 1), a fresh child process per job.",
+    )
+    p.add_argument("--queues", default="cpu,gpu", help="comma-separated queues to consume (default cpu,gpu)")
+    p.add_argument("--gpu", type=int, metavar="N", help="use only GPU N (sets CUDA_VISIBLE_DEVICES)")
+    p.add_argument("--loglevel", default="info", choices=["debug", "info", "warning", "error"])
+    p.set_defaults(handler=cmd_worker)
+
+    p = commands.add_parser("db", help="database administration", description="Database administration.")
+    db = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    q = db.add_parser(
+        "upgrade",
+        help="apply Alembic migrations (ISOCOST_DATABASE_URL)",
+        description="Apply Alembic migrations to the configured database.",
+    )
+    q.add_argument("revision", nargs="?", default="head", help="target revision (default head)")
+    q.set_defaults(handler=cmd_db_upgrade)
+
+    p = commands.add_parser("team", help="team administration", description="Team administration.")
+    team = p.add_subparsers(dest="team_command", required=True, metavar="ACTION")
+    q = team.add_parser(
+        "create",
+        help="create a team and print its first token",
+        description="Create a team and print its first token (shown once).",
+    )
+    q.add_argument("name", help="team name")
+    q.set_defaults(handler=cmd_team_create)
+
+    p = commands.add_parser(
+        "submit",
+        help="submit a training or benchmark job over the REST API",
+        description="Save SPEC as an architecture of your team and submit a job for it.",
+    )
+    _spec_arguments(p)
+    kind = p.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--train", action="store_true", help="a training job (one per seed)")
+    kind.add_argument("--benchmark", action="store_true", help="a benchmark job")
+    p.add_argument("--name", help="architecture name (default: the preset's name or a hash of the spec)")
+    p.add_argument(
+        "--dataset",
+        default="digits",
+        help="digits, synthetic, cifar10:PATH or imagefolder:PATH (PATH relative to the data root)",
+    )
+    budget = p.add_mutually_exclusive_group()
+    budget.add_argument("--epochs", type=int, help="train for N epochs (default 2)")
+    budget.add_argument("--seconds", type=float, help="train for S wall-clock seconds instead")
+    p.add_argument("--seeds", default="0", help="comma-separated seeds, one job each (default 0)")
+    p.add_argument("--batch-size", type=int, help="batch size (default: 64 train, 32 benchmark)")
+    p.add_argument("--lr", type=float, help="learning rate (default 0.05)")
+    p.add_argument("--queue", choices=["cpu", "gpu"], help="queue (default: the server's)")
+    p.add_argument(
+        "--wait", action="store_true", help="follow the jobs with a progress bar until they finish"
+    )
+    p.add_argument("--url", help="server URL (default ISOCOST_URL or http://127.0.0.1:8000)")
+    p.add_argument(
+        "--token", help="team token (default ISOCOST_TOKEN, else the local team's from `isocost serve`)"
+    )
+    p.set_defaults(handler=cmd_submit)
     return parser
 
 

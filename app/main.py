@@ -16,6 +16,8 @@ from app import errors
 from app.db import session_factory
 from app.designs.router import router as designs_router
 from app.jobs.broker import broker_reachable
+from app.jobs.reconciler import Reconciler
+from app.jobs.router import router as jobs_router
 from app.settings import Settings, get_settings
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
@@ -28,7 +30,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        reconciler = Reconciler(settings)
+        reconciler.start()
         yield
+        reconciler.stop()
 
     app = FastAPI(
         title="isocost",
@@ -43,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.add_middleware(errors.BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(designs_router, prefix=API)
+    app.include_router(jobs_router, prefix=API)
 
     @app.get("/healthz", tags=["ops"])
     def healthz(request: Request) -> JSONResponse:

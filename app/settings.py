@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     broker_url: str = "sqla+sqlite:///var/broker.db"
     data_root: Path = Path("var/data")  # datasets are named relative to this, never outside it
     checkpoint_dir: Path = Path("var/checkpoints")
+    local_token_file: Path = Path("var/local-token")  # `isocost serve` keeps the local team's token here
     admin_token: SecretStr | None = None  # creates teams over HTTP; unset: only `isocost team create`
 
     host: str = "127.0.0.1"

@@ -41,7 +41,10 @@ def _celery(broker_url: str, time_limit: int, visibility_timeout: int) -> Celery
         worker_max_tasks_per_child=1,
         task_time_limit=time_limit,
         task_soft_time_limit=max(time_limit - 30, 1),
-        broker_transport_options={"visibility_timeout": visibility_timeout},
+        # Redis redelivers unacknowledged jobs after this; the SQLAlchemy transport takes no options.
+        broker_transport_options={}
+        if is_embedded(broker_url)
+        else {"visibility_timeout": visibility_timeout},
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=3,
         task_ignore_result=True,

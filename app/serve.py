@@ -1,0 +1,92 @@
+"""`isocost serve`: the whole service on one machine with no server to install.
+
+Migrates the database, makes sure a local team exists (its token kept in a 0600 file so the
+printed sign-in URL works on every start), starts one Celery worker subprocess, and runs the API
+until Ctrl-C, then stops the worker.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+from sqlalchemy import select
+
+from app.db import session_scope
+from app.migrate import upgrade
+from app.settings import Settings
+from app.teams.auth import create_team, issue_token
+from app.teams.models import Team
+
+LOCAL_TEAM = "local"
+
+
+def local_token(settings: Settings) -> str:
+    path = settings.local_token_file
+    if path.exists():
+        return path.read_text().strip()
+    with session_scope(settings.database_url) as session:
+        team = session.scalar(select(Team).where(Team.name == LOCAL_TEAM))
+        token = (
+            issue_token(session, team, "isocost serve")[1] if team else create_team(session, LOCAL_TEAM)[1]
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(token + "\n")
+    return token
+
+
+def start_worker(queues: str = "cpu,gpu") -> subprocess.Popen:
+    # Its own session, so Ctrl-C in the terminal reaches us and we stop it in order.
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "worker", "--queues", queues], start_new_session=True
+    )
+
+
+def stop(process: subprocess.Popen, grace_s: float = 5.0) -> None:
+    """SIGTERM (Celery's warm shutdown), then SIGKILL: an interrupted job resumes from its
+    checkpoint once the reconciler re-queues it."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def serve(settings: Settings) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    upgrade(settings.database_url)
+    token = local_token(settings)
+    worker = start_worker()
+    url = f"http://{settings.host}:{settings.port}"
+    print(
+        f"isocost: database {_safe(settings.database_url)}, broker {_safe(settings.broker_url)}", flush=True
+    )
+    print(f"isocost: one local worker (pid {worker.pid}) on queues cpu and gpu", flush=True)
+    print(f"isocost: dashboard  {url}/#token={token}", flush=True)
+    print(
+        f"isocost: API docs   {url}/docs   (team 'local', token in {settings.local_token_file})", flush=True
+    )
+    try:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        stop(worker)
+        print("isocost: stopped", flush=True)
+    return 0
+
+
+def _safe(url: str) -> str:
+    """A URL without its password."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        credentials, _, host = rest.rpartition("@")
+        rest = f"{credentials.split(':')[0]}:***@{host}" if ":" in credentials else rest
+    return scheme + sep + rest
