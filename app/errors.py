@@ -138,5 +138,5 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": response.body})
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(BaseException):
+    """BaseException, so the framework's body parser does not turn it into a 400 on the way out."""

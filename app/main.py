@@ -13,12 +13,16 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from app import errors
+from app.architectures.router import router as architectures_router
+from app.budgets.router import router as budgets_router
 from app.db import session_factory
 from app.designs.router import router as designs_router
 from app.jobs.broker import broker_reachable
 from app.jobs.reconciler import Reconciler
 from app.jobs.router import router as jobs_router
+from app.leaderboard.router import router as leaderboard_router
 from app.settings import Settings, get_settings
+from app.teams.router import router as teams_router
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -48,6 +52,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.add_middleware(errors.BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(designs_router, prefix=API)
+    app.include_router(teams_router, prefix=API)
+    app.include_router(architectures_router, prefix=API)
+    app.include_router(budgets_router, prefix=API)
+    app.include_router(leaderboard_router, prefix=API)
     app.include_router(jobs_router, prefix=API)
 
     @app.get("/healthz", tags=["ops"])

@@ -97,7 +97,7 @@ def test_bad_submissions_name_the_field(client, settings, team, body, status, fi
 def test_architecture_must_be_your_own(client, settings, team, other_team) -> None:
     private = add_architecture(settings.database_url, other_team.id)
     published = add_architecture(settings.database_url, other_team.id, published=True)
-    for arch, status in ((private, 404), (published, 403), (10**9, 404)):
+    for arch, status in ((private, 422), (published, 403), (10**9, 422), (2**31, 422)):
         response = client.post(
             "/api/v1/jobs",
             headers=team.headers,

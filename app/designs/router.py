@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from app.arch.analysis import Analysis, analyse
 from app.arch.errors import SpecError
@@ -26,10 +26,11 @@ router = APIRouter(tags=["design"])
 
 
 @router.post("/complexity", response_model=Analysis)
-def complexity(body: ComplexityRequest) -> Analysis:
+def complexity(body: ComplexityRequest) -> Response:
     """Per-layer shapes and MACs, and totals (the same JSON as `isocost complexity --json`)."""
     reference = body.reference.resolve(("reference",)) if body.reference else None
-    return analyse(body.resolve(), reference)
+    # Already a validated model: serialise it directly rather than validate it again (the editor's hot path).
+    return Response(body.analysis(reference=reference).model_dump_json(), media_type="application/json")
 
 
 @router.get("/presets", response_model=list[PresetOut])

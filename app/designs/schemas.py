@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.arch.analysis import Analysis
+from app.arch.analysis import Analysis, analyse
 from app.arch.errors import NotationError, SpecError
 from app.arch.notation import parse, parse_layers
 from app.arch.presets import Preset, presets
@@ -43,8 +43,10 @@ class SpecSource(BaseModel):
 
     def resolve(self, prefix: tuple = ()) -> Spec:
         """The spec, validated by analysis; errors carry `prefix` + the field (for nested sources)."""
-        from app.arch.analysis import analyse
+        return self.analysis(prefix).spec
 
+    def analysis(self, prefix: tuple = (), reference: Spec | None = None) -> Analysis:
+        """Analyse the spec (once); errors name the field as `resolve` does."""
         key = next(k for k in ("spec", "notation", "preset") if getattr(self, k) is not None)
         try:
             if self.preset is not None:
@@ -56,9 +58,7 @@ class SpecSource(BaseModel):
             else:
                 spec = self.spec
             updates = {k: v for k, v in (("input", self.input), ("name", self.name)) if v is not None}
-            spec = spec.model_copy(update=updates) if updates else spec
-            analyse(spec)
-            return spec
+            return analyse(spec.model_copy(update=updates) if updates else spec, reference)
         except NotationError as error:
             error.loc = (*prefix, "notation")
             raise
@@ -126,6 +126,3 @@ class RelationNode(BaseModel):
 class RelationsOut(BaseModel):
     nodes: list[RelationNode]
     relations: list[Relation]
-
-
-__all__ = ["Analysis"]

@@ -61,9 +61,12 @@ def celery_app(settings: Settings) -> Celery:
 
 
 def send(settings: Settings, job_id: int, queue: str) -> None:
-    """Put a job on its queue; raises if the broker cannot be reached (no retries here: the job
-    row stays unsent and the reconciler sends it later)."""
-    celery_app(settings).send_task(RUN_JOB, args=[job_id], queue=queue, retry=False)
+    """Put a job on its queue; raises at once if the broker cannot be reached (no retries here:
+    the job row stays unsent and the reconciler sends it later)."""
+    app = celery_app(settings)
+    with app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=0, timeout=2)  # fail fast, not after redis-py's retries
+        app.send_task(RUN_JOB, args=[job_id], queue=queue, retry=False, connection=connection)
 
 
 def broker_reachable(settings: Settings) -> tuple[bool, str]:

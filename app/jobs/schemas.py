@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.architectures.schemas import RowId
 from app.jobs.params import BenchmarkParams, TrainParams
 
 
@@ -23,7 +24,7 @@ class JobRequest(BaseModel):
         },
     )
 
-    architecture_id: int
+    architecture_id: RowId
     kind: Literal["train", "benchmark"]
     queue: Literal["gpu", "cpu"] | None = Field(
         None, description="default: the server's ISOCOST_DEFAULT_QUEUE"

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.architectures.models import Architecture
+from app.architectures.service import visible_architecture
 from app.errors import ApiError, field_name
 from app.jobs import lifecycle
 from app.jobs.broker import send
@@ -51,9 +52,7 @@ def _params(body: JobRequest, settings: Settings, architecture: Architecture) ->
 def submit(session: Session, settings: Settings, team: Team, body: JobRequest) -> list[Job]:
     """Write the jobs first, then hand them to the broker; if it is down they stay queued and
     unsent, and the reconciler sends them when it is back."""
-    architecture = session.get(Architecture, body.architecture_id)
-    if architecture is None or (architecture.team_id != team.id and not architecture.published):
-        raise ApiError(404, f"no architecture {body.architecture_id} in your team", "architecture_id")
+    architecture = visible_architecture(session, team, body.architecture_id, status=422)
     if architecture.team_id != team.id:
         raise ApiError(
             403, "jobs run on your own architectures: save a copy of this one first", "architecture_id"

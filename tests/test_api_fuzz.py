@@ -1,0 +1,351 @@
+"""Nothing a client sends gives a 500: a property-based run over the OpenAPI schema (schemathesis),
+and a matrix of bad inputs per endpoint, each with its 4xx and an error naming the field."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from schemathesis.python.asgi import ASGIClient
+
+from app.main import create_app
+from app.settings import Settings
+from tests.conftest import TeamLogin, make_team
+
+ADMIN = {"Authorization": "Bearer admin-secret-for-tests"}
+EXAMPLES = 30  # per operation and database, valid and invalid inputs together
+
+# The schema does not depend on the settings, so the operations can be listed at collection time.
+OPENAPI = create_app(Settings()).openapi()
+OPERATIONS = [
+    pytest.param(method.upper(), path, id=f"{method.upper()} {path}")
+    for path, item in OPENAPI["paths"].items()
+    for method in item
+]
+
+
+def _integer_schema(schema: dict) -> dict | None:
+    if schema.get("type") == "integer":
+        return schema
+    return next((s for s in schema.get("anyOf", []) if s.get("type") == "integer"), None)
+
+
+def _integer_parameters() -> list:
+    """(method, path, where, name, other required parameters) for every integer path or query
+    parameter; the others get a valid value (1)."""
+    out = []
+    for path, item in OPENAPI["paths"].items():
+        for method, operation in item.items():
+            parameters = operation.get("parameters", [])
+            for parameter in parameters:
+                schema = _integer_schema(parameter["schema"])
+                if schema is None:
+                    continue
+                others = {
+                    p["name"]: 1 for p in parameters if p["required"] and p["name"] != parameter["name"]
+                }
+                for value in (0, -1, 2**31, 2**63, 10**30):
+                    out.append(
+                        pytest.param(
+                            method.upper(),
+                            path,
+                            parameter["in"],
+                            parameter["name"],
+                            others,
+                            value,
+                            id=f"{method.upper()} {path} {parameter['name']}={value}",
+                        )
+                    )
+    return out
+
+
+INTEGER_PARAMETERS = _integer_parameters()
+
+
+@pytest.fixture(scope="session")
+def fuzz_team(settings) -> TeamLogin:
+    return make_team(settings, "fuzz")
+
+
+@pytest.fixture(scope="session")
+def fuzz_app(settings):
+    return create_app(settings)
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+def test_no_server_errors(fuzz_app, fuzz_team, method, path) -> None:
+    """schemathesis generates valid and invalid requests from the OpenAPI schema; none may 500.
+
+    Loaded with `from_dict` and called through an un-entered ASGIClient, so no second lifespan (a
+    reconciler thread) is started: `schemathesis.pytest.from_fixture` would, and it also fails on
+    pytest 9 (it sets `Node._nodeid`, which pytest 9 removed)."""
+    operation = schemathesis.openapi.from_dict(fuzz_app.openapi())[path][method]
+    headers = ADMIN if (method, path) == ("POST", "/api/v1/teams") else fuzz_team.headers
+    session = ASGIClient(fuzz_app)
+    modes = [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
+
+    @given(case=st.one_of(*(operation.as_strategy(mode) for mode in modes)))
+    @hypothesis_settings(
+        max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None
+    )
+    def check(case) -> None:
+        response = case.call(app=fuzz_app, session=session, headers=headers)
+        assert response.status_code < 500, (
+            f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:500]}\n"
+            f"{case.as_curl_command()}"
+        )
+        if response.status_code >= 400:
+            body = response.json()
+            assert isinstance(body["detail"], str) and "field" in body and body["errors"]
+
+    check()
+
+
+@pytest.mark.parametrize(("method", "path", "where", "name", "others", "value"), INTEGER_PARAMETERS)
+def test_integer_parameters_out_of_range(client, team, method, path, where, name, others, value) -> None:
+    """Ids beyond 32 bits overflow PostgreSQL's integer (beyond 64 bits, SQLite's): 4xx, never 500."""
+    values = {**others, name: value}
+    url = path.format(**values)
+    params = {key: v for key, v in values.items() if "{" + key + "}" not in path}
+    response = client.request(method, url, params=params, headers=team.headers)
+    assert response.status_code < 500, response.text
+    if response.status_code == 422:
+        assert response.json()["field"] == f"{where}.{name}"
+
+
+# --- The bad-input matrix -----------------------------------------------------------------------
+
+BODY_ENDPOINTS = [
+    ("post", "/api/v1/teams"),
+    ("post", "/api/v1/tokens"),
+    ("post", "/api/v1/architectures"),
+    ("patch", "/api/v1/architectures/{arch}"),
+    ("post", "/api/v1/budgets"),
+    ("post", "/api/v1/jobs"),
+    ("post", "/api/v1/complexity"),
+    ("post", "/api/v1/replacements"),
+    ("post", "/api/v1/replacements/delayed-subsampling"),
+    ("post", "/api/v1/relations"),
+]
+
+
+@pytest.fixture
+def arch(client, team) -> dict:
+    body = {"name": f"m-{uuid.uuid4().hex[:8]}", "preset": "A-s36"}
+    return client.post("/api/v1/architectures", json=body, headers=team.headers).json()
+
+
+def call(client, team, method: str, path: str, arch: dict, **kwargs):
+    headers = {**(ADMIN if path == "/api/v1/teams" else team.headers), **kwargs.pop("headers", {})}
+    return client.request(method, path.format(arch=arch["id"]), headers=headers, **kwargs)
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_ENDPOINTS)
+def test_malformed_json(client, team, arch, method, path) -> None:
+    response = call(
+        client, team, method, path, arch, content=b'{"name": ', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "body" and "invalid JSON" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_ENDPOINTS)
+@pytest.mark.parametrize("body", [[1, 2], "text", 3, None])
+def test_body_of_the_wrong_type(client, team, arch, method, path, body) -> None:
+    response = call(client, team, method, path, arch, json=body)
+    assert response.status_code == 422
+    assert "valid dictionary" in response.json()["detail"] or "Field required" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_ENDPOINTS)
+def test_oversize(client, settings, team, arch, method, path) -> None:
+    content = b'{"x": "' + b"y" * settings.max_body_bytes + b'"}'
+    response = call(
+        client, team, method, path, arch, content=content, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413 and "over the limit" in response.json()["detail"]
+
+
+# (method, path, body, status, field, fragment of the message)
+MATRIX = [
+    # missing fields
+    ("post", "/api/v1/teams", {}, 422, "name", "Field required"),
+    ("post", "/api/v1/tokens", {}, 422, "label", "Field required"),
+    ("post", "/api/v1/architectures", {"notation": "(3,8)"}, 422, "name", "Field required"),
+    ("post", "/api/v1/budgets", {"reference_preset": "A"}, 422, "name", "Field required"),
+    ("post", "/api/v1/jobs", {"kind": "train"}, 422, "architecture_id", "Field required"),
+    ("post", "/api/v1/replacements", {"preset": "A", "last": 3, "size": 3}, 422, "first", "Field required"),
+    # wrong types
+    ("post", "/api/v1/teams", {"name": ["a"]}, 422, "name", "valid string"),
+    ("post", "/api/v1/tokens", {"label": 7}, 422, "label", "valid string"),
+    (
+        "post",
+        "/api/v1/architectures",
+        {"name": "x", "preset": "A", "parent_id": "one"},
+        422,
+        "parent_id",
+        "valid integer",
+    ),
+    ("patch", "/api/v1/architectures/{arch}", {"published": "yes please"}, 422, "published", "valid boolean"),
+    ("patch", "/api/v1/architectures/{arch}", {"name": 5}, 422, "name", "valid string"),
+    (
+        "post",
+        "/api/v1/budgets",
+        {"name": "x", "reference_preset": "A", "tolerance": []},
+        422,
+        "tolerance",
+        "valid number",
+    ),
+    (
+        "post",
+        "/api/v1/jobs",
+        {"architecture_id": "x", "kind": "train"},
+        422,
+        "architecture_id",
+        "valid integer",
+    ),
+    ("post", "/api/v1/jobs", {"architecture_id": 1, "kind": "paint"}, 422, "kind", "'train' or 'benchmark'"),
+    ("post", "/api/v1/complexity", {"notation": 5}, 422, "notation", "valid string"),
+    ("post", "/api/v1/relations", {"specs": {}}, 422, "specs", "valid list"),
+    # unknown fields
+    (
+        "post",
+        "/api/v1/architectures",
+        {"name": "x", "preset": "A", "spec_hash": "f"},
+        422,
+        "spec_hash",
+        "Extra inputs",
+    ),
+    ("patch", "/api/v1/architectures/{arch}", {"notation": "(3,8)"}, 422, "notation", "Extra inputs"),
+    (
+        "post",
+        "/api/v1/budgets",
+        {"name": "x", "reference_preset": "A", "builtin": True},
+        422,
+        "builtin",
+        "Extra inputs",
+    ),
+    # invalid specs and notation
+    (
+        "post",
+        "/api/v1/architectures",
+        {"name": "x", "notation": "(3,8) + banana"},
+        422,
+        "notation",
+        "at position 8",
+    ),
+    ("post", "/api/v1/architectures", {"name": "x", "notation": "(3,8)x0"}, 422, "notation", "repeat"),
+    (
+        "post",
+        "/api/v1/architectures",
+        {"name": "x", "spec": {"layers": []}},
+        422,
+        "spec.layers",
+        "at least 1 item",
+    ),
+    (
+        "post",
+        "/api/v1/architectures",
+        {"name": "x", "spec": {"layers": [{"type": "conv", "filters": 8}]}},
+        422,
+        "spec.layers[0].size",
+        "Field required",
+    ),
+    (
+        "post",
+        "/api/v1/architectures",
+        {"name": "x", "spec": {"layers": [{"type": "warp"}]}},
+        422,
+        "spec.layers[0]",
+        "does not match any of the expected tags",
+    ),
+    (
+        "post",
+        "/api/v1/architectures",
+        {"name": "x", "notation": "(9,8) valid", "input": {"height": 4, "width": 4}},
+        422,
+        "notation",
+        "smaller than the 9x9",
+    ),
+    (
+        "post",
+        "/api/v1/architectures",
+        {"name": "x", "notation": "(3,8)", "input": {"height": 0}},
+        422,
+        "input.height",
+        "greater than or equal to 1",
+    ),
+    (
+        "post",
+        "/api/v1/complexity",
+        {"notation": "(3,8)", "reference": {"spec": {"layers": "x"}}},
+        422,
+        "reference.spec.layers",
+        "valid list",
+    ),
+    (
+        "post",
+        "/api/v1/relations",
+        {"specs": [{"name": "a", "notation": "(3,"}]},
+        422,
+        "specs[0].notation",
+        "at position",
+    ),
+    # out of range
+    (
+        "post",
+        "/api/v1/architectures",
+        {"name": "x", "preset": "A", "parent_id": 2**63},
+        422,
+        "parent_id",
+        "less than",
+    ),
+    (
+        "post",
+        "/api/v1/budgets",
+        {"name": "x", "reference_preset": "A", "tolerance": 2},
+        422,
+        "tolerance",
+        "less than",
+    ),
+    (
+        "post",
+        "/api/v1/replacements",
+        {"preset": "A", "first": 0, "last": 3, "size": 3},
+        422,
+        "first",
+        "greater than",
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "field", "fragment"), MATRIX)
+def test_bad_input_matrix(client, team, arch, method, path, body, status, field, fragment) -> None:
+    response = call(client, team, method, path, arch, json=body)
+    assert response.status_code == status, response.text
+    data = response.json()
+    assert data["field"] == field and fragment in data["detail"], data
+    assert data["detail"].startswith(f"{field}: ") and data["errors"][0]["field"] == field
+
+
+QUERY_MATRIX = [
+    ("/api/v1/architectures", {"page": 0}, "query.page"),
+    ("/api/v1/architectures", {"per_page": 101}, "query.per_page"),
+    ("/api/v1/architectures", {"scope": "everyone"}, "query.scope"),
+    ("/api/v1/architectures", {"q": "x" * 201}, "query.q"),
+    ("/api/v1/architectures/0", {}, "path.architecture_id"),
+    ("/api/v1/architectures/99999999999999999999999", {}, "path.architecture_id"),
+    ("/api/v1/leaderboard", {"budget_id": -1}, "query.budget_id"),
+    ("/api/v1/jobs", {"status": "sleeping"}, "query.status"),
+    ("/api/v1/jobs", {"per_page": "many"}, "query.per_page"),
+]
+
+
+@pytest.mark.parametrize(("path", "params", "field"), QUERY_MATRIX)
+def test_bad_query_and_path_parameters(client, team, path, params, field) -> None:
+    response = client.get(path, params=params, headers=team.headers)
+    assert response.status_code == 422 and response.json()["field"] == field, response.text
