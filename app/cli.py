@@ -351,7 +351,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="digits, synthetic, cifar10:PATH or imagefolder:PATH (PATH relative to the data root)",
     )
     budget = p.add_mutually_exclusive_group()
-    budget.add_argument("--epochs", type=int, help="train for N epochs (default 2)")
+    budget.add_argument("--epochs", type=int, help="train for N epochs (default 10)")
     budget.add_argument("--seconds", type=float, help="train for S wall-clock seconds instead")
     p.add_argument("--seeds", default="0", help="comma-separated seeds, one job each (default 0)")
     p.add_argument("--batch-size", type=int, help="batch size (default: 64 train, 32 benchmark)")

@@ -81,7 +81,7 @@ def _params(args: argparse.Namespace) -> dict:
     if args.seconds:
         params["time_budget_s"] = args.seconds
     else:
-        params["epochs"] = args.epochs or 2
+        params["epochs"] = args.epochs or 10
     if args.lr:
         params["lr"] = args.lr
     return params

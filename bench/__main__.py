@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-SUITES = ["arch"]
+SUITES = ["arch", "api", "leaderboard", "worker_loop"]
 
 
 def main() -> int:

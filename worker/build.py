@@ -29,7 +29,7 @@ class SpatialPyramidPool(nn.Module):
 
 def build_model(spec: Spec) -> nn.Sequential:
     """The network of `spec`: ReLU after every conv and every fc but the last (the classifier).
-    Convs are He-initialised (Kaiming normal, fan-out)."""
+    Convs and hidden fc layers are He-initialised (Kaiming normal); the classifier gets N(0, 0.01)."""
     reports = analyse(spec).layers
     layers = expand(spec)
     modules: OrderedDict[str, nn.Module] = OrderedDict()
@@ -53,7 +53,10 @@ def build_model(spec: Spec) -> nn.Sequential:
             modules[report.name] = SpatialPyramidPool(layer.levels)
         elif isinstance(layer, FC):
             linear = nn.Linear(_features(report), layer.units)
-            nn.init.normal_(linear.weight, 0.0, 0.01)
+            if i == last_fc:
+                nn.init.normal_(linear.weight, 0.0, 0.01)  # the classifier starts near uniform
+            else:  # hidden fc layers feed a ReLU: He init keeps the signal's scale through them
+                nn.init.kaiming_normal_(linear.weight, nonlinearity="relu")
             nn.init.zeros_(linear.bias)
             parts = [nn.Flatten()] if report.in_hw else []
             parts += [nn.Dropout(layer.dropout)] if layer.dropout else []

@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 
+import app.models  # noqa: F401  (every table, so foreign keys resolve)
 from app.arch.errors import SpecError
 from app.arch.spec import Spec
 from app.architectures.models import Architecture
@@ -104,7 +106,7 @@ def run(settings: Settings, job_id: int, worker: str) -> str:
 
 def _end(settings: Settings, job_id: int, worker: str, error: Exception, beat: Heartbeat) -> str:
     from worker.datasets import DatasetError
-    from worker.train import Cancelled, OutOfMemory
+    from worker.train import Cancelled, Diverged, OutOfMemory
 
     with session_scope(settings.database_url) as session:
         if isinstance(error, Cancelled):
@@ -116,7 +118,7 @@ def _end(settings: Settings, job_id: int, worker: str, error: Exception, beat: H
             reason = f"exceeded the time limit of {settings.job_time_limit_s} s"
         elif isinstance(error, OutOfMemory):
             reason = f"out of memory at this batch size (not retried): {error}"
-        elif isinstance(error, SpecError | DatasetError | ValueError):
+        elif isinstance(error, SpecError | DatasetError | Diverged | ValueError):
             reason = str(error)
         else:
             log.exception("job %s failed", job_id)
@@ -157,8 +159,8 @@ def _train(
         "seed": params.seed,
         "top1_error": outcome.top1_error,
         "top5_error": outcome.top5_error,
-        "train_seconds": outcome.train_seconds,
-        "device": outcome.provenance.get("device"),
+        "train_seconds": outcome.train_s,
+        "device": outcome.provenance.get("device_name"),
         "provenance": outcome.provenance,
     }
 
@@ -171,13 +173,14 @@ def _benchmark(
     with session_scope(settings.database_url) as session:
         lifecycle.heartbeat(session, job_id, worker, progress=0.05)
     outcome = benchmark(spec, params, should_stop=should_stop)
-    summary = outcome.summary()
+    details = asdict(outcome)
+    provenance = details.pop("provenance")
     return {
-        "latency_ms": summary["latency_ms"],
-        "throughput": summary["throughput"],
-        "device": outcome.provenance.get("device"),
-        "provenance": outcome.provenance,
-        "details": summary,
+        "latency_ms": outcome.latency.median_s * 1e3,
+        "throughput": outcome.throughput.images_per_s,
+        "device": provenance.get("device_name"),
+        "provenance": provenance,
+        "details": details,
     }
 
 
