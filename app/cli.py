@@ -379,4 +379,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's main, so `python -m app.cli` and other modules that import
+    # app.cli (app.submit raises app.cli.UsageError) share one set of classes.
+    from app.cli import main as canonical_main
+
+    sys.exit(canonical_main())

@@ -26,6 +26,7 @@ from app.main import create_app  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.teams.auth import create_team  # noqa: E402
+from tests.stack import Stack  # noqa: E402
 
 CI = os.environ.get("CI", "").lower() == "true"
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -130,3 +131,18 @@ def team(settings: Settings) -> TeamLogin:
 @pytest.fixture
 def other_team(settings: Settings) -> TeamLogin:
     return make_team(settings, "rival")
+
+
+@pytest.fixture
+def stacks(tmp_path):
+    """Start API/worker stacks with `stacks(settings)`; all are stopped after the test."""
+    started: list[Stack] = []
+
+    def start(settings: Settings) -> Stack:
+        stack = Stack(settings, tmp_path / f"logs-{len(started)}")
+        started.append(stack)
+        return stack
+
+    yield start
+    for stack in started:
+        stack.stop()

@@ -8,13 +8,16 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
 
+from app.migrate import upgrade
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+FINISHED = ("succeeded", "failed", "cancelled")
 
 
 def free_port() -> int:
@@ -123,3 +126,81 @@ def wait_for(predicate, timeout_s: float, interval_s: float = 0.2, what: str = "
             return value
         time.sleep(interval_s)
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+
+
+def e2e_settings(tmp_path: Path, broker: str, **overrides) -> Settings:
+    """A fresh migrated SQLite database and `broker` ("embedded", "redis" or a URL), with short
+    heartbeat and reconcile intervals so dead workers are noticed within seconds."""
+    from tests.conftest import reachable, require
+
+    if broker == "redis":
+        require(reachable("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
+        broker_url = f"redis://127.0.0.1:6379/{1 + uuid.uuid4().int % 15}"
+    elif broker == "embedded":
+        broker_url = f"sqla+sqlite:///{tmp_path / 'broker.db'}"
+    else:
+        broker_url = broker
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'isocost.db'}",
+        broker_url=broker_url,
+        data_root=tmp_path / "data",
+        checkpoint_dir=tmp_path / "checkpoints",
+        heartbeat_interval_s=0.5,
+        heartbeat_timeout_s=4,
+        reconcile_interval_s=0.5,
+        **overrides,
+    )
+    upgrade(settings.database_url)
+    settings.data_root.mkdir()
+    return settings
+
+
+class Api:
+    """A small HTTP client for one team, failing loudly (with the processes' logs) on errors."""
+
+    def __init__(self, stack: Stack, headers: dict[str, str]) -> None:
+        self.stack, self.headers = stack, headers
+
+    def post(self, path: str, body: dict) -> dict:
+        response = httpx.post(f"{self.stack.url}/api/v1{path}", headers=self.headers, json=body, timeout=10)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def get(self, path: str, **params) -> dict:
+        response = httpx.get(
+            f"{self.stack.url}/api/v1{path}", headers=self.headers, params=params, timeout=10
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def architecture(self, preset: str = "A-s36") -> int:
+        return self.post(
+            "/architectures",
+            {"name": f"{preset}-{uuid.uuid4().hex[:6]}", "preset": preset, "published": True},
+        )["id"]
+
+    def submit(self, architecture_id: int, kind: str, params: dict, **extra) -> list[dict]:
+        return self.post(
+            "/jobs", {"architecture_id": architecture_id, "kind": kind, "params": params, **extra}
+        )["jobs"]
+
+    def wait(self, job_id: int, timeout_s: float = 180, until=FINISHED) -> dict:
+        def reached():
+            job = self.get(f"/jobs/{job_id}")
+            return job if job["status"] in until else None
+
+        try:
+            return wait_for(reached, timeout_s, what=f"job {job_id} to reach {until}")
+        except AssertionError:
+            raise AssertionError(self.stack.log_text()) from None
+
+
+def start_stack(stacks, settings: Settings, workers: int = 1) -> Api:
+    """An API and `workers` workers for `settings`, and a client signed in as a new team."""
+    from tests.conftest import make_team
+
+    stack = stacks(settings)
+    stack.start_api()
+    for _ in range(workers):
+        stack.start_worker()
+    return Api(stack, make_team(settings).headers)

@@ -6,105 +6,17 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-import uuid
-from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
 from app.db import session_scope
 from app.jobs.models import Job, Metric, Result
-from app.migrate import upgrade
 from app.settings import Settings
-from tests.conftest import make_team, reachable, require
-from tests.stack import Stack, free_port, wait_for
+from tests.conftest import make_team, require
+from tests.stack import FINISHED, Api, Stack, e2e_settings, free_port, start_stack, wait_for
 
 pytestmark = pytest.mark.slow
-FINISHED = ("succeeded", "failed", "cancelled")
-
-
-def make_settings(tmp_path: Path, broker: str, **overrides) -> Settings:
-    if broker == "redis":
-        require(reachable("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
-        broker_url = f"redis://127.0.0.1:6379/{1 + uuid.uuid4().int % 15}"
-    elif broker == "embedded":
-        broker_url = f"sqla+sqlite:///{tmp_path / 'broker.db'}"
-    else:
-        broker_url = broker
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'isocost.db'}",
-        broker_url=broker_url,
-        data_root=tmp_path / "data",
-        checkpoint_dir=tmp_path / "checkpoints",
-        heartbeat_interval_s=0.5,
-        heartbeat_timeout_s=4,
-        reconcile_interval_s=0.5,
-        **overrides,
-    )
-    upgrade(settings.database_url)
-    settings.data_root.mkdir()
-    return settings
-
-
-@pytest.fixture
-def stacks(tmp_path):
-    started: list[Stack] = []
-
-    def start(settings: Settings) -> Stack:
-        stack = Stack(settings, tmp_path / f"logs-{len(started)}")
-        started.append(stack)
-        return stack
-
-    yield start
-    for stack in started:
-        stack.stop()
-
-
-class Api:
-    def __init__(self, stack: Stack, headers: dict[str, str]) -> None:
-        self.stack, self.headers = stack, headers
-
-    def post(self, path: str, body: dict) -> dict:
-        response = httpx.post(f"{self.stack.url}/api/v1{path}", headers=self.headers, json=body, timeout=10)
-        assert response.status_code < 300, response.text
-        return response.json()
-
-    def get(self, path: str, **params) -> dict:
-        response = httpx.get(
-            f"{self.stack.url}/api/v1{path}", headers=self.headers, params=params, timeout=10
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def architecture(self, preset: str = "A-s36") -> int:
-        return self.post(
-            "/architectures",
-            {"name": f"{preset}-{uuid.uuid4().hex[:6]}", "preset": preset, "published": True},
-        )["id"]
-
-    def submit(self, architecture_id: int, kind: str, params: dict, **extra) -> list[dict]:
-        return self.post(
-            "/jobs", {"architecture_id": architecture_id, "kind": kind, "params": params, **extra}
-        )["jobs"]
-
-    def wait(self, job_id: int, timeout_s: float = 180, until=FINISHED) -> dict:
-        def reached():
-            job = self.get(f"/jobs/{job_id}")
-            return job if job["status"] in until else None
-
-        try:
-            return wait_for(reached, timeout_s, what=f"job {job_id} to reach {until}")
-        except AssertionError:
-            raise AssertionError(self.stack.log_text()) from None
-
-
-def start(stacks, settings: Settings, workers: int = 1) -> Api:
-    stack = stacks(settings)
-    stack.start_api()
-    for _ in range(workers):
-        stack.start_worker()
-    return Api(stack, make_team(settings).headers)
 
 
 def job_rows(settings: Settings, job_id: int) -> tuple[Job, list[Metric], int]:
@@ -118,8 +30,8 @@ def job_rows(settings: Settings, job_id: int) -> tuple[Job, list[Metric], int]:
 
 @pytest.mark.parametrize("broker", ["embedded", "redis"])
 def test_train_and_benchmark_through_the_api(stacks, tmp_path, broker) -> None:
-    settings = make_settings(tmp_path, broker)
-    api = start(stacks, settings)
+    settings = e2e_settings(tmp_path, broker)
+    api = start_stack(stacks, settings)
     architecture = api.architecture("A-s36")
     (job,) = api.submit(architecture, "train", {"dataset": {"kind": "digits"}, "epochs": 2})
     seen_running_with_metrics = False
@@ -156,8 +68,8 @@ def test_train_and_benchmark_through_the_api(stacks, tmp_path, broker) -> None:
 
 @pytest.mark.parametrize("broker", ["embedded", "redis"])
 def test_sigkilled_worker_resumes_from_checkpoint(stacks, tmp_path, broker) -> None:
-    settings = make_settings(tmp_path, broker)
-    api = start(stacks, settings)
+    settings = e2e_settings(tmp_path, broker)
+    api = start_stack(stacks, settings)
     (job,) = api.submit(api.architecture("A-s36"), "train", {"dataset": {"kind": "digits"}, "epochs": 12})
     wait_for(lambda: len(api.get(f"/jobs/{job['id']}")["metrics"]) >= 2, 120, what="two epochs")
     checkpoint = settings.checkpoint_dir / f"job-{job['id']}.pt"
@@ -179,8 +91,8 @@ def test_sigkilled_worker_resumes_from_checkpoint(stacks, tmp_path, broker) -> N
 
 
 def test_deterministic_failure_is_not_retried(stacks, tmp_path) -> None:
-    settings = make_settings(tmp_path, "embedded")
-    api = start(stacks, settings)
+    settings = e2e_settings(tmp_path, "embedded")
+    api = start_stack(stacks, settings)
     architecture = api.architecture("A-s36")
     (job,) = api.submit(
         architecture, "train", {"dataset": {"kind": "cifar10", "path": "no/such/dir"}, "epochs": 1}
@@ -200,7 +112,7 @@ def test_broker_down_at_submission_then_back(stacks, tmp_path) -> None:
     once a Redis server comes up on that port."""
     require(shutil.which("redis-server") is not None, "redis-server")
     port = free_port()
-    settings = make_settings(tmp_path, f"redis://127.0.0.1:{port}/0")
+    settings = e2e_settings(tmp_path, f"redis://127.0.0.1:{port}/0")
     stack = stacks(settings)
     stack.start_api(healthy=False)
     api = Api(stack, make_team(settings).headers)
@@ -217,8 +129,8 @@ def test_broker_down_at_submission_then_back(stacks, tmp_path) -> None:
 
 
 def test_cancel_while_running_frees_the_worker(stacks, tmp_path) -> None:
-    settings = make_settings(tmp_path, "embedded")
-    api = start(stacks, settings)
+    settings = e2e_settings(tmp_path, "embedded")
+    api = start_stack(stacks, settings)
     architecture = api.architecture("A-s36")
     (long,) = api.submit(architecture, "train", {"dataset": {"kind": "digits"}, "time_budget_s": 120})
     wait_for(lambda: api.get(f"/jobs/{long['id']}")["metrics"], 120, what="first epoch")
