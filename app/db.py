@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import JSON, DateTime, Engine, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, Select, create_engine, event, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -81,3 +81,9 @@ def session_scope(url: str) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def paginate(session: Session, query: Select, page: int, per_page: int) -> tuple[list, int]:
+    """Page `page` (from 1) of the ordered `query`'s rows, and how many rows there are in all."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return list(session.execute(query.offset((page - 1) * per_page).limit(per_page)).all()), total

@@ -17,6 +17,7 @@ from app.architectures.router import router as architectures_router
 from app.budgets.router import router as budgets_router
 from app.db import session_factory
 from app.designs.router import router as designs_router
+from app.figures.router import router as figures_router
 from app.jobs.broker import broker_reachable
 from app.jobs.reconciler import Reconciler
 from app.jobs.router import router as jobs_router
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.add_middleware(errors.BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(designs_router, prefix=API)
+    app.include_router(figures_router, prefix=API)
     app.include_router(teams_router, prefix=API)
     app.include_router(architectures_router, prefix=API)
     app.include_router(budgets_router, prefix=API)

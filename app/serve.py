@@ -75,6 +75,9 @@ def serve(settings: Settings) -> int:
     print(
         f"isocost: API docs   {url}/docs   (team 'local', token in {settings.local_token_file})", flush=True
     )
+    # uvicorn re-raises the signal that stopped it; SIGTERM's default action would end us before
+    # the worker is stopped, so turn it into SystemExit (SIGINT already raises KeyboardInterrupt).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
     finally:

@@ -6,15 +6,10 @@ broker check is most of its cost."""
 
 from __future__ import annotations
 
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -22,61 +17,14 @@ import httpx
 from app.arch.analysis import analyse
 from app.arch.notation import parse
 from app.migrate import upgrade
+from app.settings import Settings
 from bench.timing import save
+from tests.conftest import reachable
+from tests.stack import api_server
 
-ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/15"
 REQUESTS = 2000
 WARMUP = 200
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def server(env: dict[str, str], startup_s: float = 30.0) -> Iterator[str]:
-    """`uvicorn app.main:create_app --factory` on a free loopback port, with ISOCOST_* from `env`;
-    yields its base URL once /healthz answers, and stops it afterwards."""
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "app.main:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + startup_s
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with {process.returncode}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=5).status_code in (200, 503):
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn did not answer on {base} within {startup_s} s")
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -128,31 +76,29 @@ def fifty_layer_spec() -> dict:
     return spec.model_dump(mode="json")
 
 
-def redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 def main() -> None:
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix="isocost-bench-api-") as tmp:
-        database = f"sqlite:///{tmp}/api.db"
-        upgrade(database)
-        env = {"ISOCOST_DATABASE_URL": database, "ISOCOST_BROKER_URL": f"sqla+sqlite:///{tmp}/broker.db"}
+        settings = Settings(
+            database_url=f"sqlite:///{tmp}/api.db", broker_url=f"sqla+sqlite:///{tmp}/broker.db"
+        )
+        upgrade(settings.database_url)
         payload = {"spec": fifty_layer_spec()}
         print(f"{REQUESTS} requests each after {WARMUP} warm-up, one keep-alive connection, sequential")
-        with server(env) as base, httpx.Client(base_url=base, timeout=30) as client:
+        with (
+            api_server(settings, Path(tmp) / "logs") as stack,
+            httpx.Client(base_url=stack.url, timeout=30) as client,
+        ):
             results["healthz_embedded_broker"] = timed_requests(lambda: client.get("/healthz"), REQUESTS)
             results["complexity_50_layers"] = timed_requests(
                 lambda: client.post("/api/v1/complexity", json=payload), REQUESTS
             )
-        if redis_up():
+        if reachable("127.0.0.1", 6379):
             with (
-                server({**env, "ISOCOST_BROKER_URL": REDIS_URL}) as base,
-                httpx.Client(base_url=base) as client,
+                api_server(
+                    settings.model_copy(update={"broker_url": REDIS_URL}), Path(tmp) / "logs"
+                ) as stack,
+                httpx.Client(base_url=stack.url) as client,
             ):
                 results["healthz_redis_broker"] = timed_requests(lambda: client.get("/healthz"), REQUESTS)
 

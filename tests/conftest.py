@@ -11,22 +11,18 @@ import os
 import shutil
 import socket
 import uuid
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from fastapi.testclient import TestClient
 
-warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
-
-from fastapi.testclient import TestClient  # noqa: E402
-
-from app.db import session_scope  # noqa: E402
-from app.main import create_app  # noqa: E402
-from app.migrate import upgrade  # noqa: E402
-from app.settings import Settings  # noqa: E402
-from app.teams.auth import create_team  # noqa: E402
-from tests.stack import Stack  # noqa: E402
+from app.db import session_scope
+from app.main import create_app
+from app.migrate import upgrade
+from app.settings import Settings
+from app.teams.auth import create_team
+from tests.stack import Stack
 
 CI = os.environ.get("CI", "").lower() == "true"
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

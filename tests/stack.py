@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -115,6 +117,32 @@ class Stack:
         return "\n".join(
             f"--- {path.name}\n{path.read_text()[-3000:]}" for path in sorted(self.logs.glob("*.log"))
         )
+
+
+@contextmanager
+def api_server(settings: Settings, logs: Path) -> Iterator[Stack]:
+    """An API server for `settings` (no worker), stopped on exit."""
+    stack = Stack(settings, logs)
+    try:
+        stack.start_api()
+        yield stack
+    finally:
+        stack.stop()
+
+
+# Debian's chromium, headless, as root, on a machine with no network: DESIGN.md section 5.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def launch_chromium(playwright, executable: str):
+    return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
 
 
 def wait_for(predicate, timeout_s: float, interval_s: float = 0.2, what: str = "condition"):

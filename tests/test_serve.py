@@ -59,9 +59,12 @@ def test_serve_starts_from_nothing_and_stops_cleanly(tmp_path) -> None:
     )  # fmt: skip
     try:
         wait_for(lambda: _healthy(f"http://127.0.0.1:{port}"), 60, what="second start")
-        os.killpg(process.pid, signal.SIGINT)
+        os.kill(process.pid, signal.SIGTERM)  # as a service manager stops it: the worker goes too
         output, _ = process.communicate(timeout=30)
-        assert f"#token={token}" in output
+        assert f"#token={token}" in output and "isocost: stopped" in output
+        worker = re.search(r"one local worker \(pid (\d+)\)", output).group(1)
+        with pytest.raises(ProcessLookupError):
+            wait_for(lambda: os.kill(int(worker), 0), 15, what="the worker to exit")
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)

@@ -10,14 +10,13 @@ from app.architectures import service
 from app.architectures.schemas import (
     ArchitectureCreate,
     ArchitectureCreated,
-    ArchitectureIdPath,
     ArchitectureOut,
     ArchitecturePage,
     ArchitectureUpdate,
-    Printable,
     Scope,
 )
 from app.deps import SessionDep, TeamDep
+from app.fields import IdPath, Printable
 
 router = APIRouter(prefix="/architectures", tags=["architectures"])
 
@@ -47,23 +46,21 @@ def list_architectures(
 
 
 @router.get("/{architecture_id}", response_model=ArchitectureOut)
-def get_architecture(
-    architecture_id: ArchitectureIdPath, team: TeamDep, session: SessionDep
-) -> ArchitectureOut:
+def get_architecture(architecture_id: IdPath, team: TeamDep, session: SessionDep) -> ArchitectureOut:
     """Yours, or another team's published one; anything else is a 404."""
     return service.describe(session, team, service.visible_architecture(session, team, architecture_id))
 
 
 @router.patch("/{architecture_id}", response_model=ArchitectureOut)
 def update(
-    architecture_id: ArchitectureIdPath, body: ArchitectureUpdate, team: TeamDep, session: SessionDep
+    architecture_id: IdPath, body: ArchitectureUpdate, team: TeamDep, session: SessionDep
 ) -> ArchitectureOut:
     """Rename or (un)publish. The spec itself never changes: results refer to it."""
     return service.update(session, team, architecture_id, body)
 
 
 @router.delete("/{architecture_id}", status_code=204, response_class=Response)
-def delete(architecture_id: ArchitectureIdPath, team: TeamDep, session: SessionDep) -> Response:
+def delete(architecture_id: IdPath, team: TeamDep, session: SessionDep) -> Response:
     """Only while no job has used it (409 otherwise)."""
     service.delete(session, team, architecture_id)
     return Response(status_code=204)

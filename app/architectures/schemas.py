@@ -1,33 +1,15 @@
-"""Saved architectures over HTTP, and the small field types the team-scoped endpoints share."""
+"""Saved architectures over HTTP."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import Path
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.arch.spec import Limits, Spec
+from app.arch.spec import Spec
 from app.designs.schemas import SpecSource
-
-# Row ids are 32-bit integers on PostgreSQL; a larger id in a path or body must be a 422 naming
-# the field, not a database overflow error (a 500).
-MAX_ID = 2**31 - 1
-RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
-ArchitectureIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-def _printable(value: str) -> str:
-    # PostgreSQL refuses NUL in text columns; other control characters only confuse listings.
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
-Printable = AfterValidator(_printable)
-Trimmed = StringConstraints(strip_whitespace=True, min_length=1)
-Name = Annotated[str, Trimmed, Field(max_length=Limits.max_name_length), Printable]
+from app.fields import Name, RowId
 
 
 class ArchitectureCreate(SpecSource):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ from app.architectures.schemas import (
     Duplicate,
     Scope,
 )
+from app.db import paginate
 from app.errors import ApiError
 from app.jobs.models import Job
 from app.teams.models import Team
@@ -154,15 +155,13 @@ def page(
                 Architecture.notation.icontains(q, autoescape=True),
             )
         )
-    total = session.scalar(select(func.count()).select_from(Architecture).where(*conditions))
-    rows = session.execute(
+    query = (
         select(Architecture, Team.name)
         .join(Team, Team.id == Architecture.team_id)
         .where(*conditions)
         .order_by(Architecture.id.desc())
-        .offset((page_number - 1) * per_page)
-        .limit(per_page)
-    ).all()
+    )
+    rows, total = paginate(session, query, page_number, per_page)
     used = _in_use(session, [row.id for row, _ in rows])
     return [to_out(row, name, team, row.id in used) for row, name in rows], total
 

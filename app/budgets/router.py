@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter, Path, Response
-
-from app.architectures.schemas import MAX_ID
 from app.budgets import service
 from app.budgets.schemas import BudgetCreate, BudgetOut
 from app.deps import SessionDep, TeamDep
+from app.fields import IdPath
 
 router = APIRouter(prefix="/budgets", tags=["budgets"])
 
@@ -27,7 +25,7 @@ def create(body: BudgetCreate, team: TeamDep, session: SessionDep) -> BudgetOut:
 
 
 @router.delete("/{budget_id}", status_code=204, response_class=Response)
-def delete(budget_id: Annotated[int, Path(ge=1, le=MAX_ID)], team: TeamDep, session: SessionDep) -> Response:
+def delete(budget_id: IdPath, team: TeamDep, session: SessionDep) -> Response:
     """Only the team that created a budget may delete it; built-ins stay."""
     service.delete(session, team, budget_id)
     return Response(status_code=204)

@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.arch.spec import Limits
-from app.architectures.schemas import Name, RowId
+from app.fields import Name, RowId
 
 
 class BudgetCreate(BaseModel):

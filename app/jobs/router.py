@@ -2,15 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
-from app.architectures.schemas import MAX_ID
 from app.deps import SessionDep, SettingsDep, TeamDep
+from app.fields import IdPath, IdQuery
 from app.jobs import service
 from app.jobs.schemas import JobDetail, JobPage, JobRequest, Submitted
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
-JobId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post("", status_code=201, response_model=Submitted)
@@ -27,7 +26,7 @@ def list_jobs(
     session: SessionDep,
     status: Literal["queued", "running", "succeeded", "failed", "cancelled"] | None = None,
     kind: Literal["train", "benchmark"] | None = None,
-    architecture_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    architecture_id: IdQuery | None = None,
     page: Annotated[int, Query(ge=1, le=10**6)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> JobPage:
@@ -36,12 +35,12 @@ def list_jobs(
 
 
 @router.get("/{job_id}", response_model=JobDetail)
-def get_job(job_id: JobId, team: TeamDep, session: SessionDep) -> JobDetail:
+def get_job(job_id: IdPath, team: TeamDep, session: SessionDep) -> JobDetail:
     """The job, its per-epoch metrics so far, and its result once it has one."""
     return service.detail(session, service.own_job(session, team, job_id))
 
 
 @router.post("/{job_id}/cancel", response_model=JobDetail)
-def cancel(job_id: JobId, team: TeamDep, session: SessionDep) -> JobDetail:
+def cancel(job_id: IdPath, team: TeamDep, session: SessionDep) -> JobDetail:
     """Queued jobs are cancelled at once; a running job's worker stops within one batch."""
     return service.cancel(session, team, job_id)

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.architectures.schemas import RowId
+from app.fields import RowId
 from app.jobs.params import BenchmarkParams, TrainParams
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.architectures.models import Architecture
 from app.architectures.service import visible_architecture
+from app.db import paginate
 from app.errors import ApiError, field_name
 from app.jobs import lifecycle
 from app.jobs.broker import send
@@ -124,15 +125,13 @@ def page(session: Session, team: Team, status: str | None, kind: str | None, arc
         conditions.append(Job.kind == kind)
     if architecture_id is not None:
         conditions.append(Job.architecture_id == architecture_id)
-    total = session.scalar(select(func.count()).select_from(Job).where(*conditions))
-    rows = session.execute(
+    query = (
         select(Job, Architecture.name)
         .join(Architecture, Architecture.id == Job.architecture_id)
         .where(*conditions)
         .order_by(Job.id.desc())
-        .offset((page_number - 1) * per_page)
-        .limit(per_page)
-    ).all()
+    )
+    rows, total = paginate(session, query, page_number, per_page)
     return [to_out(job, name) for job, name in rows], total
 
 

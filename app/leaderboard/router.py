@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.architectures.schemas import MAX_ID, Printable
 from app.deps import SessionDep, TeamDep
+from app.fields import MAX_ID, Printable
 from app.leaderboard.schemas import LeaderboardOut
 from app.leaderboard.service import board
 

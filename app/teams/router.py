@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.architectures.schemas import MAX_ID, Printable, Trimmed
 from app.deps import AdminDep, SessionDep, TeamDep
 from app.errors import ApiError
+from app.fields import IdPath, Printable, Trimmed
 from app.teams.auth import create_team, issue_token, revoke
 from app.teams.models import Token
 
@@ -89,9 +89,7 @@ def create_token(body: TokenCreate, team: TeamDep, session: SessionDep) -> Token
 
 
 @router.delete("/tokens/{token_id}", status_code=204, response_class=Response)
-def revoke_token(
-    token_id: Annotated[int, Path(ge=1, le=MAX_ID)], team: TeamDep, session: SessionDep
-) -> Response:
+def revoke_token(token_id: IdPath, team: TeamDep, session: SessionDep) -> Response:
     """Revoke a token; it stops working with the next request. Refused (409) for the team's last
     working token, which would lock the team out with no way back in over HTTP."""
     active = session.scalar(

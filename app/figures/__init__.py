@@ -1,0 +1,1 @@
+"""Figures built on the server with plotly and returned as figure JSON (testable without a browser)."""

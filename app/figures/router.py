@@ -1,0 +1,134 @@
+"""Figure endpoints: plotly figure JSON built on the server, `{"figure": {"data", "layout"}, ...}`.
+
+The browser passes `figure.data` and `figure.layout` to `Plotly.react`. Design figures need no
+token (the relation graph adds the team's architectures when one is sent); job and leaderboard
+figures take the team token and show only what that team may see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from app.arch.analysis import analyse
+from app.deps import SessionDep, TeamDep
+from app.designs.schemas import ComplexityRequest
+from app.errors import ApiError
+from app.fields import IdPath, IdQuery, Printable
+from app.figures import builders
+from app.figures.service import Scale, View, relation_view
+from app.jobs import service as jobs
+from app.teams.auth import authenticate
+from app.teams.models import Team
+
+router = APIRouter(prefix="/figures", tags=["figures"])
+
+
+def _optional_team(request: Request, session: SessionDep) -> Team | None:
+    header = request.headers.get("authorization")
+    return authenticate(session, header) if header else None
+
+
+@router.post("/layers")
+def layer_costs(body: ComplexityRequest) -> JSONResponse:
+    """Per-layer conv MACs of a spec source (bars labelled with their share of C), beside the
+    reference's layers when `reference` is given."""
+    analysis = analyse(body.resolve())
+    reference = None
+    if body.reference is not None:
+        spec = body.reference.resolve(("reference",))
+        reference = analyse(spec)
+    return JSONResponse(
+        {
+            "figure": builders.layer_costs(analysis, reference),
+            "conv_macs": analysis.conv_macs,
+            "unit": "MACs per image, forward pass, conv layers only (Eqn. 1)",
+        }
+    )
+
+
+@router.get("/relations")
+def relations(
+    request: Request,
+    session: SessionDep,
+    scale: Scale = "s36",
+    view: Annotated[View, Query(description="all relations, or the paper's Fig. 1, 2 or 3")] = "all",
+    team: Annotated[bool, Query(description="add your team's architectures (needs the token)")] = False,
+) -> JSONResponse:
+    """The relation graph of the presets at `scale` (and your team's architectures with the same
+    input size): nodes placed by depth (conv layers), edges coloured by trade-off."""
+    viewer = _optional_team(request, session) if team else None
+    if team and viewer is None:
+        raise ApiError(401, "team=true needs 'Authorization: Bearer <team token>'", "authorization")
+    data = relation_view(session, viewer, scale, view)
+    figure = builders.relation_graph(data["nodes"], data["edges"], data["reference"], data["title"])
+    return JSONResponse(
+        {
+            "figure": figure,
+            "reference": data["reference"],
+            "nodes": [asdict(node) for node in data["nodes"]],
+            "relations": [asdict(edge) for edge in data["edges"]],
+        }
+    )
+
+
+@router.get("/jobs/{job_id}/curves")
+def training_curves(job_id: IdPath, team: TeamDep, session: SessionDep) -> JSONResponse:
+    """Loss and error against epoch for one of your team's jobs, as far as it has got."""
+    job = jobs.detail(session, jobs.own_job(session, team, job_id))
+    metrics = [metric.model_dump() for metric in job.metrics]
+    title = f"Job {job.id}: {job.architecture_name}" + (f", seed {job.seed}" if job.seed is not None else "")
+    return JSONResponse(
+        {
+            "figure": builders.training_curves(metrics, title),
+            "status": job.status,
+            "progress": job.progress,
+            "epochs": len(metrics),
+        }
+    )
+
+
+@router.get("/jobs/{job_id}/benchmark")
+def benchmark(job_id: IdPath, team: TeamDep, session: SessionDep) -> JSONResponse:
+    """Each conv layer's measured share of time against its share of C, for one of your team's
+    benchmark jobs (an empty figure until the result arrives)."""
+    job = jobs.detail(session, jobs.own_job(session, team, job_id))
+    if job.kind != "benchmark":
+        raise ApiError(
+            422, f"job {job_id} is a {job.kind} job; its figure is /figures/jobs/{job_id}/curves", "job_id"
+        )
+    result = job.result
+    rows = builders.benchmark_rows(result.details if result else None)
+    device = result.device if result else None
+    title = f"Benchmark {job.id}: time against theory"
+    return JSONResponse(
+        {
+            "figure": builders.benchmark_layers(rows, device, title),
+            "rows": rows,
+            "device": device,
+            "status": job.status,
+        }
+    )
+
+
+@router.get("/leaderboard")
+def leaderboard(
+    team: TeamDep,
+    session: SessionDep,
+    budget_id: IdQuery,
+    protocol: Annotated[str | None, Query(max_length=300), Printable] = None,
+    team_name: Annotated[str | None, Query(alias="team", max_length=64), Printable] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> JSONResponse:
+    """Top-1 error against conv MACs for the leaderboard's entries, with the Pareto front and the
+    budget's tolerance band."""
+    from app.leaderboard.service import board
+
+    out = board(session, team, budget_id, protocol, team_name, limit)
+    budget = out.budget.model_dump()
+    entries = [entry.model_dump() for entry in out.entries]
+    title = f"{budget['name']}: error against cost"
+    return JSONResponse({"figure": builders.leaderboard_scatter(entries, budget, title)})

@@ -1,0 +1,50 @@
+// The team token: pasted on the sign-in page or read from the URL fragment (#token=iso_...),
+// kept in localStorage, sent as "Authorization: Bearer <token>".
+
+const KEY = "isocost.token";
+export const authEvents = new EventTarget();
+let team = null; // {id, name} once confirmed by GET /teams/me
+
+export function token() {
+  try {
+    return localStorage.getItem(KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function currentTeam() {
+  return team;
+}
+
+export function signedIn() {
+  return Boolean(token());
+}
+
+export function setToken(value) {
+  localStorage.setItem(KEY, value.trim());
+  team = null;
+  authEvents.dispatchEvent(new Event("change"));
+}
+
+export function setTeam(value) {
+  team = value;
+  authEvents.dispatchEvent(new Event("team"));
+}
+
+export function signOut() {
+  localStorage.removeItem(KEY);
+  team = null;
+  authEvents.dispatchEvent(new Event("change"));
+}
+
+/** `isocost serve` prints http://127.0.0.1:8000/#token=iso_...: store it and drop it from the
+ * address bar (and from history), so it is not bookmarked or shared by accident. */
+export function takeTokenFromUrl() {
+  const match = /^#token=([^&]+)/.exec(window.location.hash);
+  if (!match) return false;
+  setToken(decodeURIComponent(match[1]));
+  const { pathname, search } = window.location;
+  window.history.replaceState(null, "", `${pathname}${search}#/editor`);
+  return true;
+}

@@ -1,0 +1,149 @@
+// Leaderboard: one tab per budget (only models of matched cost compete), protocol and team
+// filters, the ranked table and the error-against-cost scatter with its Pareto front.
+import * as api from "../api.js";
+import { signedIn } from "../auth.js";
+import { h, fill, message } from "../dom.js";
+import * as fmt from "../format.js";
+import { render as plot, purge } from "../plot.js";
+import { state } from "../store.js";
+
+export function mount(root, params) {
+  if (!signedIn()) {
+    fill(root, h("h1", {}, "Leaderboard"), h("div", { class: "empty" }, "The leaderboard shows every team's published models and your own. ", h("a", { href: "#/signin" }, "Sign in"), " with your team token to see it."));
+    return null;
+  }
+  const tabs = h("div", { role: "tablist", "aria-label": "Budgets", id: "budget-tabs" });
+  const protocol = h("select", { id: "lb-protocol" }, h("option", { value: "" }, "every protocol"));
+  const team = h("input", { type: "text", id: "lb-team", class: "w-mid", autocomplete: "off", placeholder: "any team" });
+  const panel = h("div", { role: "tabpanel", id: "budget-panel", tabindex: "0" });
+  const info = h("p", { class: "muted small" });
+  const chart = h("div", { class: "plot", id: "leaderboard-plot" });
+  const table = h("div");
+  let budgets = [];
+  let current = Number(params.get("budget")) || null;
+  let generation = 0;
+
+  function selectTab(id, focus = false) {
+    current = id;
+    for (const tab of tabs.children) {
+      const on = Number(tab.dataset.id) === id;
+      tab.setAttribute("aria-selected", String(on));
+      tab.tabIndex = on ? 0 : -1;
+      if (on && focus) tab.focus();
+    }
+    panel.setAttribute("aria-labelledby", `budget-tab-${id}`);
+    protocol.value = "";
+    load();
+  }
+
+  tabs.addEventListener("keydown", (event) => {
+    const i = budgets.findIndex((b) => b.id === current);
+    const moves = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: budgets.length - 1 };
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    const next = budgets[(moves[event.key] + budgets.length) % budgets.length];
+    selectTab(next.id, true);
+  });
+
+  async function load() {
+    const mine = ++generation;
+    const budget = budgets.find((b) => b.id === current);
+    const ref = budget.reference_preset ? `preset ${budget.reference_preset}` : budget.reference_architecture_id ? `architecture #${budget.reference_architecture_id}` : "a fixed cost";
+    fill(info, `Reference: ${ref}, ${fmt.macsExact(budget.reference_conv_macs)} per image (conv layers, Eqn. 1); models within ±${fmt.pct(budget.tolerance, 0)} with ${budget.input_side}×${budget.input_side} px input compete. Errors: mean ± sample std over seeds, real datasets only.`);
+    const query = new URLSearchParams({ budget_id: String(current) });
+    if (protocol.value) query.set("protocol", protocol.value);
+    if (team.value.trim()) query.set("team", team.value.trim());
+    window.history.replaceState(null, "", `#/leaderboard?budget=${current}`);
+    fill(table, h("p", { class: "muted" }, "Loading…"));
+    try {
+      const [board, figure] = await Promise.all([api.get(`/leaderboard?${query}`), api.get(`/figures/leaderboard?${query}`)]);
+      if (mine !== generation) return;
+      const chosen = protocol.value;
+      fill(protocol, h("option", { value: "" }, "every protocol"), board.protocols.map((p) => h("option", { value: p }, p)));
+      protocol.value = chosen;
+      showTable(board);
+      await plot(chart, figure.figure);
+    } catch (error) {
+      if (mine === generation) fill(table, message("error", api.explain(error, "the leaderboard")));
+    }
+  }
+
+  function showTable(board) {
+    if (!board.entries.length) {
+      fill(table, h("div", { class: "empty" }, "No ranked results in this budget yet. Train a published architecture that fits the budget (a real dataset, not synthetic) and it appears here."));
+      return;
+    }
+    const heads = ["Rank", "Architecture", "Team", "Conv MACs", "Ratio to budget", "Protocol", "Seeds", "Top-1 error", "Top-5 error", "Latency (batch 1)", "Throughput", "Device"];
+    fill(
+      table,
+      h(
+        "div",
+        { class: "table-wrap" },
+        h(
+          "table",
+          { id: "leaderboard-table" },
+          h("thead", {}, h("tr", {}, heads.map((t) => h("th", { scope: "col" }, t)))),
+          h(
+            "tbody",
+            {},
+            board.entries.map((e) =>
+              h(
+                "tr",
+                { class: e.own ? "selected" : "", dataset: { architecture: e.architecture_id } },
+                h("td", { class: "num" }, e.rank),
+                h("td", {}, h("a", { href: `#/editor?arch=${e.architecture_id}` }, e.architecture_name), e.published ? "" : h("span", { class: "muted small" }, " (unpublished)")),
+                h("td", {}, e.team_name, e.own ? h("span", { class: "muted small" }, " (you)") : ""),
+                h("td", { class: "num" }, fmt.macsExact(e.conv_macs)),
+                h("td", { class: "num" }, fmt.ratio(e.ratio)),
+                h("td", { class: "small" }, e.protocol),
+                h("td", { class: "num" }, e.seeds),
+                h("td", { class: "num" }, fmt.errorPct(e.top1_error_mean, e.top1_error_std)),
+                h("td", { class: "num" }, fmt.errorPct(e.top5_error_mean, e.top5_error_std)),
+                h("td", { class: "num" }, fmt.ms(e.latency_ms)),
+                h("td", { class: "num" }, fmt.throughput(e.throughput)),
+                h("td", { class: "small" }, e.device || "not benchmarked")
+              )
+            )
+          )
+        )
+      )
+    );
+  }
+
+  protocol.addEventListener("change", load);
+  team.addEventListener("change", load);
+  const field = (id, label, control) => h("div", { class: "field" }, h("label", { for: id }, label), control);
+  fill(
+    root,
+    h("div", { class: "view-head" }, h("h1", {}, "Leaderboard"), h("div", { class: "row" }, field("lb-protocol", "Protocol", protocol), field("lb-team", "Team", team))),
+    tabs,
+    h("div", {}, panel)
+  );
+  fill(panel, info, h("section", { class: "card" }, chart), h("section", { class: "card" }, table));
+
+  api
+    .get("/budgets")
+    .then((list) => {
+      budgets = list;
+      if (!budgets.length) {
+        fill(panel, h("div", { class: "empty" }, "No budgets yet."));
+        return;
+      }
+      fill(
+        tabs,
+        budgets.map((b) =>
+          h("button", { type: "button", role: "tab", id: `budget-tab-${b.id}`, "aria-controls": "budget-panel", dataset: { id: b.id }, onclick: () => selectTab(b.id) }, b.name)
+        )
+      );
+      // no budget asked for: the first one for the input size of the design in the editor
+      const side = Number(state.draft.input.height);
+      const fallback = budgets.find((b) => b.input_side === side) || budgets[0];
+      selectTab(budgets.some((b) => b.id === current) ? current : fallback.id);
+    })
+    .catch((error) => fill(panel, message("error", api.explain(error, "budgets"))));
+
+  return () => {
+    generation += 1;
+    purge(chart);
+  };
+}

@@ -1,0 +1,139 @@
+// Relations: the graph of models that differ by one replacement at matched cost, drawn from the
+// server's figure (nodes placed by depth), with the paper's Figs. 1-3 as views. A click on a node,
+// or its "Open" button, opens the model in the editor.
+import * as api from "../api.js";
+import { signedIn } from "../auth.js";
+import { h, fill, message } from "../dom.js";
+import * as fmt from "../format.js";
+import { render as plot, purge } from "../plot.js";
+
+const VIEWS = [
+  ["all", "All relations"],
+  ["1", "Fig. 1: depth vs filter size"],
+  ["2", "Fig. 2: depth vs width"],
+  ["3", "Fig. 3: width vs filter size"],
+];
+
+function editorLink(node) {
+  return node.kind === "preset" ? `#/editor?preset=${encodeURIComponent(node.name)}` : `#/editor?arch=${node.id}`;
+}
+
+/** On a narrow screen, label nodes with their names only (the tables and the hover have the rest). */
+function compact(figure, width) {
+  if (width >= 640) return figure;
+  const data = figure.data.map((trace) => (trace.mode === "markers+text" ? { ...trace, text: trace.customdata.map((c) => c[1]) } : trace));
+  return { ...figure, data };
+}
+
+export function mount(root, params) {
+  const scale = h("select", { id: "rel-scale" }, h("option", { value: "s36" }, "s36 (36×36 input)"), h("option", { value: "paper" }, "paper scale (224×224 input)"));
+  const viewSelect = h("select", { id: "rel-view" }, VIEWS.map(([value, label]) => h("option", { value }, label)));
+  const team = h("input", { type: "checkbox", id: "rel-team", disabled: !signedIn(), checked: signedIn() });
+  const chart = h("div", { class: "plot", id: "relations-plot" });
+  const status = h("div", { "aria-live": "polite" });
+  const edgesBody = h("tbody");
+  const nodesBody = h("tbody");
+  scale.value = params.get("scale") === "paper" ? "paper" : "s36";
+  viewSelect.value = VIEWS.some(([v]) => v === params.get("view")) ? params.get("view") : "all";
+  let generation = 0;
+
+  async function load() {
+    const mine = ++generation;
+    const query = new URLSearchParams({ scale: scale.value, view: viewSelect.value, team: String(team.checked && signedIn()) });
+    window.history.replaceState(null, "", `#/relations?scale=${scale.value}&view=${viewSelect.value}`);
+    fill(status, h("p", { class: "muted" }, "Finding relations…"));
+    try {
+      const out = await api.get(`/figures/relations?${query}`);
+      if (mine !== generation) return;
+      status.replaceChildren();
+      await plot(chart, compact(out.figure, chart.clientWidth), {
+        onClick: (point) => {
+          const [kind, name, id] = point.customdata || [];
+          if (kind === "preset") window.location.hash = `#/editor?preset=${encodeURIComponent(name)}`;
+          else if (kind === "architecture") window.location.hash = `#/editor?arch=${id}`;
+        },
+      });
+      showTables(out);
+    } catch (error) {
+      if (mine === generation) fill(status, message("error", api.explain(error, "the relation graph")));
+    }
+  }
+
+  function showTables(out) {
+    const ref = out.reference;
+    fill(
+      edgesBody,
+      out.relations.length
+        ? out.relations.map((r) =>
+            h(
+              "tr",
+              { dataset: { source: r.source, target: r.target } },
+              h("td", { class: "nowrap" }, `${r.source} → ${r.target}`),
+              h("td", {}, r.tradeoff, r.figure ? h("span", { class: "muted small" }, ` (Fig. ${r.figure})`) : ""),
+              h("td", { class: "num" }, fmt.ratio(r.cost_ratio)),
+              h("td", { class: "mono small" }, r.change)
+            )
+          )
+        : h("tr", {}, h("td", { colspan: "4", class: "muted" }, "No relations in this view."))
+    );
+    fill(
+      nodesBody,
+      out.nodes.map((n) =>
+        h(
+          "tr",
+          {},
+          h("th", { scope: "row" }, n.name, n.kind === "architecture" ? h("span", { class: "muted small" }, " (team)") : ""),
+          h("td", { class: "num" }, `${n.depth} conv layers`),
+          h("td", { class: "num" }, fmt.macsExact(n.conv_macs)),
+          h("td", { class: "num" }, `${fmt.ratio(n.ratio)} ${ref}`),
+          h("td", {}, n.measured || h("span", { class: "muted" }, "no result yet")),
+          h("td", {}, n.paper),
+          h("td", {}, h("a", { class: "button", href: editorLink(n), "aria-label": `Open ${n.name} in the editor` }, "Open"))
+        )
+      )
+    );
+  }
+
+  for (const el of [scale, viewSelect, team]) el.addEventListener("change", load);
+  const field = (id, label, control) => h("div", { class: "field" }, h("label", { for: id }, label), control);
+
+  fill(
+    root,
+    h(
+      "div",
+      { class: "view-head" },
+      h("div", {}, h("h1", {}, "Relations"), h("p", { class: "muted small" }, "Models linked by one layer replacement at matched conv cost (within 8 %), coloured by trade-off; x is depth. Click a node to open it in the editor.")),
+      h(
+        "div",
+        { class: "row" },
+        field("rel-scale", "Scale", scale),
+        field("rel-view", "View", viewSelect),
+        h("label", { class: "choices", title: signedIn() ? "" : "sign in to include your team's architectures" }, team, signedIn() ? "include my team's architectures" : "include my team's architectures (sign in)")
+      )
+    ),
+    status,
+    h("section", { class: "card" }, chart),
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "nodes-h" },
+      h("h2", { id: "nodes-h" }, "Models"),
+      h("p", { class: "muted small" }, "Measured: your team's finished training runs. Paper: what He & Sun report; their per-model errors could not be recovered, so they read “unknown”."),
+      h(
+        "div",
+        { class: "table-wrap" },
+        h("table", { id: "relations-nodes" }, h("thead", {}, h("tr", {}, ["Model", "Depth", "C", "Ratio", "Measured error", "Paper's error"].map((t) => h("th", { scope: "col" }, t)), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Open")))), nodesBody)
+      )
+    ),
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "edges-h" },
+      h("h2", { id: "edges-h" }, "Edges"),
+      h("div", { class: "table-wrap" }, h("table", { id: "relations-edges" }, h("thead", {}, h("tr", {}, ["Edge", "Trade-off", "C ratio", "Change"].map((t) => h("th", { scope: "col" }, t)))), edgesBody))
+    )
+  );
+  load();
+  return () => {
+    generation += 1;
+    purge(chart);
+  };
+}

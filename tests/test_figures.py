@@ -1,0 +1,329 @@
+"""Server-built figures: the pure builders (data in, figure JSON out) and the /figures endpoints."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from itertools import pairwise
+
+import pytest
+
+from app.arch.analysis import analyse
+from app.arch.presets import presets
+from app.db import session_scope
+from app.figures import builders
+from app.figures.builders import pareto_front
+from app.figures.graph import edge_curve, layered_layout, transitive_reduction
+from app.figures.service import relation_view
+from app.jobs.models import Job, Metric, Result
+from tests.conftest import make_team
+from tests.jobs_support import add_architecture, add_job
+
+FIG1 = {("A", "B"), ("A", "C"), ("B", "D"), ("C", "D"), ("D", "E")}
+FIG2 = {("A", "F"), ("F", "G"), ("C", "H"), ("D", "I")}
+FIG3 = {("B", "F"), ("E", "I")}
+# A-s36 with stage 3 deepened to four layers at (almost) the same cost: related to A-s36 only
+DEEPER = "(3,16) + pool 3 | (5,32) + pool 2 | (3,51)x3 + (3,64) + spp(2,1) + fc 512 drop 0.5 + fc 512 drop 0.5 + fc 10"
+
+
+def edges_of(figure: dict) -> set[tuple[str, str]]:
+    return {(source, target) for source, target, _ in figure["layout"]["meta"]["edges"]}
+
+
+def strip(edges: set[tuple[str, str]], suffix: str) -> set[tuple[str, str]]:
+    return {(s.removesuffix(suffix), t.removesuffix(suffix)) for s, t in edges}
+
+
+def relation_figure(scale: str, view: str) -> dict:
+    data = relation_view(None, None, scale, view)
+    return builders.relation_graph(data["nodes"], data["edges"], data["reference"], data["title"])
+
+
+# -- per-layer cost bars -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["A", "E-s36", "J'-s36"])
+def test_layer_bars_match_the_analysis(name: str) -> None:
+    analysis = analyse(presets()[name].spec)
+    figure = builders.layer_costs(analysis)
+    (bars,) = figure["data"]
+    convs = [layer for layer in analysis.layers if layer.kind == "conv"]
+    assert bars["type"] == "bar"
+    assert list(bars["x"]) == [layer.name for layer in convs]
+    assert list(bars["y"]) == [layer.macs for layer in convs]
+    assert sum(bars["y"]) == analysis.conv_macs
+    assert list(bars["text"]) == [f"{layer.share * 100:.1f} %" for layer in convs]
+    assert "MACs per image" in figure["layout"]["yaxis"]["title"]["text"]
+    json.dumps(figure)  # plain JSON: no numpy arrays, no NaN
+
+
+def test_layer_bars_put_the_reference_beside() -> None:
+    analysis, reference = analyse(presets()["B-s36"].spec), analyse(presets()["A-s36"].spec)
+    figure = builders.layer_costs(analysis, reference)
+    _, theirs = figure["data"]
+    assert list(theirs["y"]) == [layer.macs for layer in reference.layers if layer.kind == "conv"]
+    assert theirs["name"] == "reference: A-s36" and figure["layout"]["barmode"] == "group"
+
+
+def test_layer_bars_without_convs_say_so() -> None:
+    from app.arch.notation import parse
+
+    figure = builders.layer_costs(analyse(parse("pool 2 + fc 10")))
+    assert figure["data"] == [] or figure["data"] == ()
+    assert "C = 0 MACs" in figure["layout"]["annotations"][0]["text"]
+
+
+# -- relation graph ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("scale", "suffix"), [("paper", ""), ("s36", "-s36")])
+def test_fig1_view_draws_exactly_the_papers_edges(scale: str, suffix: str) -> None:
+    figure = relation_figure(scale, "1")
+    assert strip(edges_of(figure), suffix) == FIG1  # B->E is implied by B->D->E and dropped
+    assert len(figure["layout"]["annotations"]) == len(FIG1)  # one arrow per edge
+    nodes = next(trace for trace in figure["data"] if trace["name"] == "paper's model (preset)")
+    assert sorted(name for _, name, _ in nodes["customdata"]) == sorted(m + suffix for m in "ABCDE")
+
+
+@pytest.mark.parametrize(("view", "expected"), [("2", FIG2), ("3", FIG3)])
+def test_fig2_and_fig3_views(view: str, expected: set) -> None:
+    assert strip(edges_of(relation_figure("s36", view)), "-s36") == expected
+
+
+def test_all_view_has_every_relation_coloured_by_tradeoff() -> None:
+    figure = relation_figure("s36", "all")
+    edges = strip(edges_of(figure), "-s36")
+    assert edges >= FIG1 | FIG2 | FIG3
+    assert {("B", "B'"), ("E", "J"), ("J", "J'")} <= edges
+    lines = {t["name"]: t for t in figure["data"] if t.get("mode") == "lines"}
+    assert lines["depth vs filter size"]["line"]["color"] == builders.TRADEOFF_COLOURS["depth vs filter size"]
+    assert set(lines) <= set(builders.TRADEOFF_COLOURS)
+
+
+def test_nodes_carry_name_ratio_and_no_invented_errors() -> None:
+    data = relation_view(None, None, "paper", "all")
+    by_name = {node.name: node for node in data["nodes"]}
+    assert by_name["A"].ratio == 1.0 and by_name["A"].depth == 5 and by_name["J"].depth == 11
+    assert all(node.measured is None for node in data["nodes"])
+    assert {node.paper for name, node in by_name.items() if name != "J'"} == {"unknown"}
+    assert "top-5 11.8 %" in by_name["J'"].paper and "top-1 unknown" in by_name["J'"].paper
+    figure = builders.relation_graph(data["nodes"], data["edges"], data["reference"])
+    labels = next(t for t in figure["data"] if t["name"] == "paper's model (preset)")["text"]
+    assert all("no result yet" in label for label in labels)
+    assert any(label.startswith("<b>B</b><br>0.988× A") for label in labels)
+
+
+def test_relation_graph_of_nothing_is_an_empty_state() -> None:
+    figure = builders.relation_graph([], [], "A")
+    assert "No models" in figure["layout"]["annotations"][0]["text"]
+
+
+def test_transitive_reduction_keeps_the_chain() -> None:
+    edges = [("A", "B"), ("B", "D"), ("D", "E"), ("B", "E"), ("A", "E")]
+    assert transitive_reduction(edges) == [("A", "B"), ("B", "D"), ("D", "E")]
+    assert transitive_reduction([("A", "B"), ("A", "C")]) == [("A", "B"), ("A", "C")]
+
+
+def test_layered_layout_places_by_depth_and_keeps_columns_apart() -> None:
+    depths = {"A": 5, "C": 6, "B": 8, "F": 8, "H": 8, "D": 9, "E": 11}
+    edges = [("A", "B"), ("A", "C"), ("B", "D"), ("C", "D"), ("D", "E"), ("A", "F"), ("C", "H")]
+    position = layered_layout(depths, edges)
+    assert {name: x for name, (x, _) in position.items()} == {n: float(d) for n, d in depths.items()}
+    column = sorted(y for name, (x, y) in position.items() if x == 8)
+    assert all(b - a >= 1.0 - 1e-9 for a, b in pairwise(column))
+    # Fig. 1's diamond: A's two children part, D between them
+    fig1 = layered_layout({"A": 5, "C": 6, "B": 8, "D": 9, "E": 11}, sorted(FIG1))
+    assert fig1["C"][1] > fig1["D"][1] > fig1["B"][1]
+    assert fig1["A"][1] == fig1["D"][1] == fig1["E"][1]
+
+
+def test_edge_curves_join_their_ends() -> None:
+    for start, end in [((5, 0), (8, 1)), ((8, 1), (8, -2))]:
+        curve = edge_curve(start, end)
+        assert curve[0] == pytest.approx(start) and curve[-1] == pytest.approx(end)
+    assert max(x for x, _ in edge_curve((8, 1), (8, -2))) > 8  # same column: bows to the side
+
+
+# -- training curves and benchmarks --------------------------------------------------------------
+
+
+def test_training_curves_grow_with_the_metrics() -> None:
+    metrics = [
+        {"epoch": 1, "train_loss": 2.1, "val_loss": 2.0, "top1_error": 60.0, "top5_error": None},
+        {"epoch": 2, "train_loss": 1.2, "val_loss": 1.3, "top1_error": 30.0, "top5_error": None},
+    ]
+    figure = builders.training_curves(metrics, "job 1")
+    traces = {t["name"]: t for t in figure["data"]}
+    assert set(traces) == {"train loss", "validation loss", "top-1 error"}  # no all-None series
+    assert list(traces["train loss"]["x"]) == [1, 2] and list(traces["train loss"]["y"]) == [2.1, 1.2]
+    assert list(traces["top-1 error"]["y"]) == [60.0, 30.0]
+    assert traces["top-1 error"]["xaxis"] == "x2"  # the error panel
+    assert "No finished epochs" in builders.training_curves([])["layout"]["annotations"][0]["text"]
+
+
+def test_benchmark_rows_read_the_workers_layer_table() -> None:
+    details = {
+        "layers": [
+            {"name": "conv1", "kind": "conv", "median_s": 0.002, "theoretical_share": 0.25,
+             "conv_time_share": 0.4, "time_share": 0.3, "flagged": False},
+            {"name": "pool1", "kind": "maxpool", "median_s": 0.001, "theoretical_share": None,
+             "conv_time_share": None, "time_share": 0.1, "flagged": False},
+            {"name": "conv2", "kind": "conv", "median_s": 0.003, "theoretical_share": 0.75,
+             "conv_time_share": 0.6, "time_share": 0.6, "flagged": True},
+        ]
+    }  # fmt: skip
+    rows = builders.benchmark_rows(details)
+    assert [r["name"] for r in rows] == ["conv1", "conv2"]
+    assert rows[0] == {
+        "name": "conv1",
+        "theoretical": 0.25,
+        "measured": 0.4,
+        "measured_ms": 2.0,
+        "flagged": False,
+    }
+    figure = builders.benchmark_layers(rows, "cpu")
+    theory, measured = figure["data"]
+    assert list(theory["y"]) == [25.0, 75.0] and list(measured["y"]) == [40.0, 60.0]
+    # without shares, the measured share is computed from the times
+    bare = builders.benchmark_rows(
+        {"layers": [{"name": "a", "median_s": 1.0}, {"name": "b", "median_s": 3.0}]}
+    )
+    assert [r["measured"] for r in bare] == [0.25, 0.75]
+    assert builders.benchmark_rows(None) == [] and builders.benchmark_rows({"latency_ms": 1}) == []
+
+
+# -- leaderboard ---------------------------------------------------------------------------------
+
+
+def test_pareto_front() -> None:
+    points = [(10, 5.0), (8, 6.0), (12, 4.0), (9, 7.0), (10, 5.0), (11, 5.0), (7, 9.0)]
+    # (9, 7) is beaten by (8, 6); (11, 5) by (10, 5); the two (10, 5) tie and both stay
+    assert pareto_front(points) == [6, 1, 0, 4, 2]
+    assert pareto_front([]) == []
+    assert pareto_front([(1, 1)]) == [0]
+
+
+def test_leaderboard_scatter_has_the_front_and_the_band() -> None:
+    entries = [
+        {"architecture_name": "a", "team_name": "x", "own": True, "conv_macs": 100, "top1_error_mean": 10.0,
+         "top1_error_std": 1.0, "seeds": 3, "protocol": "p", "rank": 2},
+        {"architecture_name": "b", "team_name": "y", "own": False, "conv_macs": 98, "top1_error_mean": 9.0,
+         "top1_error_std": None, "seeds": 1, "protocol": "p", "rank": 1},
+        {"architecture_name": "c", "team_name": "y", "own": False, "conv_macs": 102, "top1_error_mean": 12.0,
+         "top1_error_std": 0.5, "seeds": 2, "protocol": "p", "rank": 3},
+    ]  # fmt: skip
+    figure = builders.leaderboard_scatter(
+        entries, {"reference_conv_macs": 100, "tolerance": 0.05, "name": "b"}
+    )
+    names = [t["name"] for t in figure["data"]]
+    assert names[0] == "x (your team)"  # the viewer's team first
+    front = next(t for t in figure["data"] if t["name"].startswith("Pareto front"))
+    assert list(front["x"]) == [98] and list(front["y"]) == [9.0]
+    band = figure["layout"]["shapes"][0]
+    assert band["x0"] == pytest.approx(95) and band["x1"] == pytest.approx(105)
+    assert figure["layout"]["yaxis"]["title"]["text"] == "top-1 error (%)"
+    empty = builders.leaderboard_scatter([{"conv_macs": 1, "top1_error_mean": None}])
+    assert "No finished training results" in empty["layout"]["annotations"][0]["text"]
+
+
+# -- endpoints -----------------------------------------------------------------------------------
+
+
+def test_layers_endpoint_matches_complexity(client) -> None:
+    body = {"preset": "C-s36", "reference": {"preset": "A-s36"}}
+    figure = client.post("/api/v1/figures/layers", json=body).json()["figure"]
+    analysis = client.post("/api/v1/complexity", json=body).json()
+    assert figure["data"][0]["y"] == [l["macs"] for l in analysis["layers"] if l["kind"] == "conv"]  # noqa: E741
+    bad = client.post("/api/v1/figures/layers", json={"notation": "(3,16) + foo"})
+    assert bad.status_code == 422 and bad.json()["field"] == "notation" and bad.json()["position"] == 9
+
+
+def test_relations_endpoint(client) -> None:
+    out = client.get("/api/v1/figures/relations", params={"scale": "paper", "view": "1"}).json()
+    assert edges_of(out["figure"]) == FIG1
+    assert {(r["source"], r["target"]) for r in out["relations"]} == FIG1
+    assert {n["name"] for n in out["nodes"]} == set("ABCDE") and out["reference"] == "A"
+    assert client.get("/api/v1/figures/relations", params={"view": "4"}).status_code == 422
+    assert client.get("/api/v1/figures/relations", params={"team": "true"}).status_code == 401
+
+
+def test_relations_add_the_teams_architectures_and_their_errors(client, settings) -> None:
+    team, rival = make_team(settings), make_team(settings, "rival")
+    mine = client.post(
+        "/api/v1/architectures",
+        headers=team.headers,
+        json={"name": "deeper", "notation": DEEPER, "input": {"height": 36, "width": 36}},
+    ).json()  # fmt: skip
+    a_copy = add_architecture(settings.database_url, team.id, "A-s36", name="my-A")
+    secret = add_architecture(settings.database_url, rival.id, "G-s36", name="rival-secret")
+    for seed, error in enumerate([10.0, 12.0]):
+        job = add_job(settings.database_url, team.id, a_copy, status="succeeded")
+        with session_scope(settings.database_url) as session:
+            session.add(Result(job_id=job, architecture_id=a_copy, team_id=team.id, kind="train",
+                               protocol="digits, 2 epochs", dataset="digits", seed=seed, conv_macs=1,
+                               top1_error=error, provenance={}))  # fmt: skip
+    out = client.get(
+        "/api/v1/figures/relations", headers=team.headers, params={"scale": "s36", "team": "true"}
+    ).json()
+    nodes = {n["name"]: n for n in out["nodes"]}
+    assert nodes["deeper"]["kind"] == "architecture" and nodes["deeper"]["id"] == mine["id"]
+    assert "my-A" not in nodes  # identical to A-s36: its result is shown on the preset's node
+    assert nodes["A-s36"]["measured"] == "top-1 11.0 % (digits, 2 seeds) as my-A"
+    assert "rival-secret" not in nodes and secret
+    assert {(r["source"], r["tradeoff"]) for r in out["relations"] if r["target"] == "deeper"} == {
+        ("A-s36", "depth vs width")
+    }
+
+
+def test_job_figures_are_team_scoped(client, settings) -> None:
+    team, rival = make_team(settings), make_team(settings, "rival")
+    arch = add_architecture(settings.database_url, team.id)
+    job = add_job(settings.database_url, team.id, arch, status="running", progress=0.5)
+    with session_scope(settings.database_url) as session:
+        for epoch, loss in [(1, 2.0), (2, 1.5)]:
+            session.add(
+                Metric(job_id=job, epoch=epoch, train_loss=loss, val_loss=loss + 0.1, top1_error=50.0 / epoch)
+            )
+    out = client.get(f"/api/v1/figures/jobs/{job}/curves", headers=team.headers).json()
+    assert out["epochs"] == 2 and out["status"] == "running"
+    train = next(t for t in out["figure"]["data"] if t["name"] == "train loss")
+    assert train["x"] == [1, 2] and train["y"] == [2.0, 1.5]
+    assert client.get(f"/api/v1/figures/jobs/{job}/curves", headers=rival.headers).status_code == 404
+    assert client.get(f"/api/v1/figures/jobs/{job}/curves").status_code == 401
+    assert client.get(f"/api/v1/figures/jobs/{job}/benchmark", headers=team.headers).status_code == 422
+
+
+def test_benchmark_figure_endpoint(client, settings) -> None:
+    team = make_team(settings)
+    arch = add_architecture(settings.database_url, team.id)
+    with session_scope(settings.database_url) as session:
+        row = Job(team_id=team.id, architecture_id=arch, kind="benchmark", queue="cpu", params={},
+                  protocol="benchmark", status="succeeded")  # fmt: skip
+        session.add(row)
+        session.flush()
+        job = row.id
+    layers = [{"name": "conv1", "kind": "conv", "median_s": 0.001, "theoretical_share": 0.1,
+               "conv_time_share": 0.2, "flagged": True}]  # fmt: skip
+    with session_scope(settings.database_url) as session:
+        session.add(Result(job_id=job, architecture_id=arch, team_id=team.id, kind="benchmark", protocol="b",
+                           conv_macs=1, latency_ms=1.0, device="cpu", provenance={}, details={"layers": layers}))  # fmt: skip
+    out = client.get(f"/api/v1/figures/jobs/{job}/benchmark", headers=team.headers).json()
+    assert out["rows"][0]["flagged"] is True and out["device"] == "cpu"
+    assert out["figure"]["data"][1]["y"] == [20.0]
+
+
+def test_leaderboard_figure_endpoint(client, settings) -> None:
+    team = make_team(settings)
+    budgets = client.get("/api/v1/budgets", headers=team.headers).json()
+    s36 = next(b for b in budgets if b["reference_preset"] == "A-s36")
+    protocol = f"digits, {uuid.uuid4().hex[:6]}"
+    arch = add_architecture(settings.database_url, team.id, "B-s36", published=True)
+    job = add_job(settings.database_url, team.id, arch, status="succeeded")
+    with session_scope(settings.database_url) as session:
+        session.add(Result(job_id=job, architecture_id=arch, team_id=team.id, kind="train", protocol=protocol,
+                           dataset="digits", seed=0, conv_macs=1, top1_error=7.5, provenance={}))  # fmt: skip
+    params = {"budget_id": s36["id"], "protocol": protocol}
+    out = client.get("/api/v1/figures/leaderboard", headers=team.headers, params=params).json()
+    front = next(t for t in out["figure"]["data"] if t["name"].startswith("Pareto"))
+    assert front["y"] == [7.5] and front["x"] == [analyse(presets()["B-s36"].spec).conv_macs]
+    assert client.get("/api/v1/figures/leaderboard", params=params).status_code == 401
