@@ -46,11 +46,11 @@ def start_worker(queues: str = "cpu,gpu") -> subprocess.Popen:
 
 
 def stop(process: subprocess.Popen, grace_s: float = 5.0) -> None:
-    """SIGTERM (Celery's warm shutdown), then SIGKILL: an interrupted job resumes from its
-    checkpoint once the reconciler re-queues it."""
+    """SIGTERM to the worker (Celery's warm shutdown stops its pool), then SIGKILL to the whole
+    group: an interrupted job resumes from its checkpoint once the reconciler re-queues it."""
     if process.poll() is not None:
         return
-    os.killpg(process.pid, signal.SIGTERM)
+    process.terminate()
     try:
         process.wait(grace_s)
     except subprocess.TimeoutExpired:

@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-SUITES = ["arch", "api", "leaderboard", "worker_loop", "queue", "editor"]
+SUITES = ["arch", "api", "leaderboard", "worker_loop", "queue", "editor", "presets"]
 
 
 def main() -> int:

@@ -139,3 +139,23 @@ def test_cancel_while_running_frees_the_worker(stacks, tmp_path) -> None:
     assert cancelled["status"] == "cancelled" and cancelled["result"] is None
     (short,) = api.submit(architecture, "train", {"dataset": {"kind": "digits"}, "epochs": 1})
     assert api.wait(short["id"])["status"] == "succeeded"
+
+
+@pytest.mark.parametrize("broker", ["embedded", "redis"])
+def test_jobs_go_only_to_workers_of_their_queue(stacks, tmp_path, broker) -> None:
+    """A cpu worker never takes a gpu job; a gpu worker, once started, does."""
+    settings = e2e_settings(tmp_path, broker)
+    stack = stacks(settings)
+    stack.start_api()
+    stack.start_worker(queues="cpu")
+    api = Api(stack, make_team(settings).headers)
+    architecture = api.architecture("A-s36")
+    short = {"repeats": 3, "warmup": 1, "per_layer": False, "batch_size": 1}
+    (gpu_job,) = api.submit(architecture, "benchmark", short, queue="gpu")
+    (cpu_job,) = api.submit(architecture, "benchmark", short, queue="cpu")
+    assert api.wait(cpu_job["id"])["status"] == "succeeded"
+    time.sleep(1)
+    gpu_job = api.get(f"/jobs/{gpu_job['id']}")
+    assert gpu_job["status"] == "queued" and gpu_job["attempts"] == 0
+    stack.start_worker(queues="gpu")  # on this CPU-only machine it runs on the CPU, but it is the gpu queue's
+    assert api.wait(gpu_job["id"])["status"] == "succeeded"

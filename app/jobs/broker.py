@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from app.settings import Settings
 
@@ -33,7 +33,9 @@ def _celery(broker_url: str, time_limit: int, visibility_timeout: int) -> Celery
         sqlalchemy.Transport.polling_interval = EMBEDDED_POLL_S
     app = Celery("isocost", broker=broker_url, set_as_current=False)
     app.conf.update(
-        task_queues=[Queue(name) for name in QUEUES],
+        # Each queue its own exchange and routing key. Bare Queue(name) binds both to the default
+        # ("cpu") exchange and key, and only Celery's direct-to-queue shortcut kept jobs apart.
+        task_queues=[Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES],
         task_default_queue="cpu",
         task_acks_late=True,
         task_reject_on_worker_lost=True,
