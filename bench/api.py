@@ -19,8 +19,7 @@ from app.arch.notation import parse
 from app.migrate import upgrade
 from app.settings import Settings
 from bench.timing import save
-from tests.conftest import reachable
-from tests.stack import api_server
+from tests.stack import api_server, reachable
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 REQUESTS = 2000

@@ -11,9 +11,11 @@ results. PostgreSQL runs in a schema of its own in database `test`, dropped afte
 from __future__ import annotations
 
 import random
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, insert, select, text
@@ -23,10 +25,12 @@ from app.db import session_factory, session_scope
 from app.jobs.models import Job, Result
 from app.leaderboard.service import board
 from app.migrate import upgrade
+from app.settings import Settings
 from app.teams.auth import create_team
 from app.teams.models import Team
-from bench.api import percentile, server
+from bench.api import percentile
 from bench.timing import save
+from tests.stack import api_server
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 RESULTS = 100_000
@@ -163,11 +167,12 @@ def time_service(url: str, budget_id: int, viewer_id: int, **filters) -> tuple[d
 
 
 def time_http(url: str, token: str, budget_id: int, params: dict) -> dict:
-    env = {"ISOCOST_DATABASE_URL": url, "ISOCOST_BROKER_URL": "memory://"}
+    settings = Settings(database_url=url, broker_url="memory://")
     samples = []
     with (
-        server(env) as base,
-        httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client,
+        tempfile.TemporaryDirectory() as logs,
+        api_server(settings, Path(logs)) as stack,
+        httpx.Client(base_url=stack.url, headers={"Authorization": f"Bearer {token}"}) as client,
     ):
         for i in range(RUNS + 5):
             start = time.perf_counter()

@@ -22,9 +22,9 @@ from app.jobs.models import Job
 from app.migrate import upgrade
 from app.settings import Settings
 from bench.timing import save
-from tests.conftest import make_team, reachable
+from tests.conftest import make_team
 from tests.jobs_support import add_architecture
-from tests.stack import Stack
+from tests.stack import Stack, reachable
 
 JOBS = 100
 LATENCY_SAMPLES = 20

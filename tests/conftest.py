@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,19 +21,11 @@ from app.main import create_app
 from app.migrate import upgrade
 from app.settings import Settings
 from app.teams.auth import create_team
-from tests.stack import Stack
+from tests.stack import Stack, reachable
 
 CI = os.environ.get("CI", "").lower() == "true"
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379"
-
-
-def reachable(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def require(available: bool, what: str) -> None:

@@ -22,6 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 FINISHED = ("succeeded", "failed", "cancelled")
 
 
+def reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -159,7 +167,7 @@ def wait_for(predicate, timeout_s: float, interval_s: float = 0.2, what: str = "
 def e2e_settings(tmp_path: Path, broker: str, **overrides) -> Settings:
     """A fresh migrated SQLite database and `broker` ("embedded", "redis" or a URL), with short
     heartbeat and reconcile intervals so dead workers are noticed within seconds."""
-    from tests.conftest import reachable, require
+    from tests.conftest import require
 
     if broker == "redis":
         require(reachable("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 from pydantic import ValidationError
 
 from app.arch.spec import InputShape
@@ -187,7 +188,6 @@ def test_fit_size_pads_small_differences_and_resizes_large_ones() -> None:
 
 
 def write_image_tree(root: Path, classes=("cat", "dog", "eel"), per_class: int = 3) -> None:
-    image = pytest.importorskip("PIL.Image")
     rng = np.random.default_rng(0)
     for split in ("train", "val"):
         for c, name in enumerate(classes):
@@ -196,7 +196,7 @@ def write_image_tree(root: Path, classes=("cat", "dog", "eel"), per_class: int =
             for i in range(per_class):
                 pixels = rng.integers(0, 256, (20 + i, 30, 3), dtype=np.uint8)
                 pixels[..., c] = 255
-                image.fromarray(pixels).save(folder / f"{i}.png")
+                Image.fromarray(pixels).save(folder / f"{i}.png")
             (folder / "notes.txt").write_text("not an image")
 
 

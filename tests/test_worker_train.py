@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from PIL import Image
 
 import worker.train as train_module
 from app.arch.presets import presets
@@ -198,13 +199,12 @@ def test_learning_rate_schedules() -> None:
 
 
 def test_top5_with_fewer_than_five_classes_is_top_k_of_all(tmp_path: Path) -> None:
-    image = pytest.importorskip("PIL.Image")
     for split in ("train", "val"):
         for name, colour in (("red", (255, 0, 0)), ("blue", (0, 0, 255))):
             folder = tmp_path / "two" / split / name
             folder.mkdir(parents=True)
             for i in range(4):
-                image.new("RGB", (40 + i, 40), colour).save(folder / f"{i}.png")
+                Image.new("RGB", (40 + i, 40), colour).save(folder / f"{i}.png")
     params = TrainParams(dataset=DatasetRef(kind="imagefolder", path="two"), epochs=1, batch_size=4)
     outcome, reported = run(params, tmp_path)
     assert outcome.provenance["dataset"]["num_classes"] == 2

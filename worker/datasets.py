@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 from torch.nn import functional
 from torch.utils.data import DataLoader, Dataset
 
@@ -192,19 +193,18 @@ class FolderImages(ImageSet):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         path, label = self.samples[index]
-        pil = _pillow()
-        with pil.Image.open(path) as opened:
+        with Image.open(path) as opened:
             image = opened.convert("L" if self.input.channels == 1 else "RGB")
         size = (self.input.width, self.input.height)
         if self.augment:
             rng = random.Random(f"{self.seed}:{self.epoch}:{index}")  # str seeds are stable across runs
             box = random_resized_crop_box(image.width, image.height, rng)
-            image = image.resize(size, pil.Image.Resampling.BILINEAR, box=box)
+            image = image.resize(size, Image.Resampling.BILINEAR, box=box)
             if rng.random() < 0.5:
-                image = image.transpose(pil.Image.Transpose.FLIP_LEFT_RIGHT)
+                image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         else:
             image = image.resize(
-                size, pil.Image.Resampling.BILINEAR, box=centre_crop_box(image.width, image.height, size)
+                size, Image.Resampling.BILINEAR, box=centre_crop_box(image.width, image.height, size)
             )
         pixels = torch.from_numpy(np.asarray(image, dtype=np.uint8).copy())
         pixels = pixels.unsqueeze(0) if pixels.ndim == 2 else pixels.permute(2, 0, 1)
@@ -525,14 +525,6 @@ def _cifar_classes(folder: Path) -> tuple[str, ...]:
         return default
 
 
-def _pillow():
-    try:
-        import PIL.Image
-    except ImportError as error:
-        raise DatasetError("imagefolder datasets need Pillow to decode images: pip install pillow") from error
-    return PIL
-
-
 def _list_images(
     split: Path, root: Path, classes: tuple[str, ...] | None
 ) -> tuple[tuple[str, ...], list[tuple[Path, int]]]:
@@ -568,7 +560,6 @@ def _list_images(
 def _imagefolder(
     folder: Path, data_root: Path, relative: str, input: InputShape, params: TrainParams
 ) -> Datasets:
-    _pillow()
     splits = {}
     for split in ("train", "val"):
         path = folder / split

@@ -14,8 +14,6 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.arch.analysis import analyse
-from app.arch.notation import format_spec
 from app.arch.spec import Spec, compact, expand
 from app.architectures.models import Architecture
 from app.architectures.schemas import (
@@ -110,7 +108,8 @@ def describe(session: Session, viewer: Team, row: Architecture) -> ArchitectureO
 
 
 def create(session: Session, team: Team, body: ArchitectureCreate) -> ArchitectureCreated:
-    spec = body.resolve()
+    analysis = body.analysis()
+    spec = analysis.spec
     if body.parent_id is not None:
         visible_architecture(session, team, body.parent_id, field="parent_id", status=422)
     if _name_taken(session, team, body.name):
@@ -125,8 +124,8 @@ def create(session: Session, team: Team, body: ArchitectureCreate) -> Architectu
         team_id=team.id,
         name=body.name,
         spec=spec.model_dump(mode="json"),
-        notation=format_spec(spec),
-        conv_macs=analyse(spec).conv_macs,
+        notation=analysis.notation,
+        conv_macs=analysis.conv_macs,
         spec_hash=digest,
         parent_id=body.parent_id,
         published=body.published,

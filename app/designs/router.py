@@ -64,13 +64,13 @@ def replacements(body: ReplacementRequest) -> list[Candidate]:
 @router.post("/replacements/delayed-subsampling", response_model=Delayed)
 def delayed_subsampling(body: DelayRequest) -> Delayed:
     """Move pooling strides into the following conv (the paper's primed models); C is unchanged."""
-    spec = body.resolve()
+    before = body.analysis()
     try:
-        new = delay_subsampling(spec, body.pool)
+        new = delay_subsampling(before.spec, body.pool)
     except SpecError as error:
         raise ApiError(422, error.message, "pool") from None
-    before, after = analyse(spec).conv_macs, analyse(new).conv_macs
-    return Delayed(spec=new, notation=format_spec(new), conv_macs=after, change=after / before - 1)
+    after = analyse(new).conv_macs
+    return Delayed(spec=new, notation=format_spec(new), conv_macs=after, change=after / before.conv_macs - 1)
 
 
 @router.post("/relations", response_model=RelationsOut)

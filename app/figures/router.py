@@ -13,7 +13,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from app.arch.analysis import analyse
 from app.deps import SessionDep, TeamDep
 from app.designs.schemas import ComplexityRequest
 from app.errors import ApiError
@@ -36,11 +35,8 @@ def _optional_team(request: Request, session: SessionDep) -> Team | None:
 def layer_costs(body: ComplexityRequest) -> JSONResponse:
     """Per-layer conv MACs of a spec source (bars labelled with their share of C), beside the
     reference's layers when `reference` is given."""
-    analysis = analyse(body.resolve())
-    reference = None
-    if body.reference is not None:
-        spec = body.reference.resolve(("reference",))
-        reference = analyse(spec)
+    analysis = body.analysis()
+    reference = body.reference.analysis(("reference",)) if body.reference is not None else None
     return JSONResponse(
         {
             "figure": builders.layer_costs(analysis, reference),
