@@ -10,9 +10,8 @@ import pytest
 from app.arch.analysis import analyse
 from app.arch.notation import format_spec, parse
 from app.arch.presets import presets
-from app.db import session_scope
-from app.jobs.models import Job
 from tests.conftest import make_team
+from tests.jobs_support import add_job
 
 URL = "/api/v1/architectures"
 
@@ -28,22 +27,6 @@ def save(client, login, **body) -> dict:
     response = client.post(URL, json=body, headers=login.headers)
     assert response.status_code == 201, response.text
     return response.json()
-
-
-def add_job(settings, login, architecture_id: int, status: str = "succeeded") -> int:
-    with session_scope(settings.database_url) as session:
-        job = Job(
-            team_id=login.id,
-            architecture_id=architecture_id,
-            kind="train",
-            queue="cpu",
-            params={"seed": 0},
-            protocol="digits",
-            status=status,
-        )
-        session.add(job)
-        session.flush()
-        return job.id
 
 
 def test_create_computes_cost_notation_and_hash(client, team) -> None:
@@ -186,7 +169,7 @@ def test_delete_only_when_no_job_used_it(client, settings, team) -> None:
     assert client.delete(f"{URL}/{unused['id']}", headers=team.headers).status_code == 404
 
     used = save(client, team)
-    add_job(settings, team, used["id"])
+    add_job(settings.database_url, team.id, used["id"], status="succeeded")
     assert client.get(f"{URL}/{used['id']}", headers=team.headers).json()["in_use"] is True
     response = client.delete(f"{URL}/{used['id']}", headers=team.headers)
     assert response.status_code == 409 and "used by a job" in response.json()["detail"]

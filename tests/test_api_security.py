@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.db import session_scope, utcnow
 from app.jobs.models import Job
 from app.teams.models import Token
+from tests.jobs_support import add_job
 
 ARCH = "/api/v1/architectures"
 
@@ -20,24 +21,6 @@ def save(client, login, published: bool = False) -> dict:
     response = client.post(ARCH, json=body, headers=login.headers)
     assert response.status_code == 201, response.text
     return response.json()
-
-
-def queued_job(settings, login, architecture_id: int) -> int:
-    """A job as the jobs service would leave it after sending it to the broker."""
-    with session_scope(settings.database_url) as session:
-        job = Job(
-            team_id=login.id,
-            architecture_id=architecture_id,
-            kind="train",
-            queue="cpu",
-            params={"seed": 0},
-            protocol="digits",
-            status="queued",
-            enqueued_at=utcnow(),
-        )
-        session.add(job)
-        session.flush()
-        return job.id
 
 
 def test_private_architectures_of_others_look_absent(client, team, other_team) -> None:
@@ -76,7 +59,7 @@ def test_published_architectures_of_others_are_read_only(client, team, other_tea
 
 def test_jobs_of_others_cannot_be_read_or_cancelled(client, settings, team, other_team) -> None:
     arch = save(client, other_team)
-    job_id = queued_job(settings, other_team, arch["id"])
+    job_id = add_job(settings.database_url, other_team.id, arch["id"], enqueued_at=utcnow())
     assert client.get(f"/api/v1/jobs/{job_id}", headers=team.headers).status_code == 404
     response = client.post(f"/api/v1/jobs/{job_id}/cancel", headers=team.headers)
     assert response.status_code == 404 and response.json()["field"] == "job_id"
