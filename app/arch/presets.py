@@ -1,6 +1,6 @@
 """The paper's models A-J and the primed B', D', E', J', at paper scale (224) and at s36.
 
-Reconstructed from two independent public re-implementations (DESIGN.md, section 1). The
+Reconstructed from two independent public re-implementations (docs/design.md, "The paper's models"). The
 paper's per-model errors could not be recovered, so none is recorded: only J', most likely the
 paper's final model, carries the one figure the paper states for it.
 """
@@ -17,6 +17,10 @@ from app.arch.relations import relate
 from app.arch.replace import delay_subsampling
 from app.arch.spec import Conv, InputShape, Spec, expand
 
+Scale = Literal["paper", "s36"]
+SCALES: tuple[Scale, ...] = ("paper", "s36")
+REFERENCE_MODEL = "A"  # the paper's "comp." column is relative to model A
+
 # stage 2 (36x36), stage 3 (18x18), stage 4 (6x6, after a 3/3 pool) at paper scale.
 _STAGES: dict[str, tuple[str, str, str | None]] = {
     "A": ("(5,128)", "(3,256)x3", None),
@@ -30,7 +34,7 @@ _STAGES: dict[str, tuple[str, str, str | None]] = {
     "I": ("(3,64)x3+(3,128)", "(2,256)x6", None),
     "J": ("(2,128)x4", "(2,256)x4", "(2,2304)+(2,256)"),
 }
-# The model each one differs from by one replacement (DESIGN.md, "Relations").
+# The model each one differs from by one replacement (docs/design.md, "Relations").
 _PARENTS = {
     "B": "A",
     "C": "A",
@@ -68,7 +72,7 @@ class Reported(BaseModel):
 class Preset(BaseModel):
     name: str  # "A", "J'", "A-s36"
     model: str  # "A" ... "J'": the same model at either scale
-    scale: Literal["paper", "s36"]
+    scale: Scale
     spec: Spec
     notation: str
     parent: str | None
@@ -131,3 +135,18 @@ def presets() -> dict[str, Preset]:
 def preset(name: str) -> Preset:
     """A preset by name: "A" ... "J'" at paper scale, "A-s36" ... "J'-s36" (case-sensitive)."""
     return presets()[name]
+
+
+def preset_name(model: str, scale: Scale) -> str:
+    """ "A", "paper" -> "A"; "A", "s36" -> "A-s36"."""
+    return model + _suffix(scale)
+
+
+def reference(scale: Scale) -> Preset:
+    """The reference model of a scale: A at 224 px, A-s36 at s36."""
+    return presets()[preset_name(REFERENCE_MODEL, scale)]
+
+
+def of_scale(scale: Scale) -> list[Preset]:
+    """The presets of one scale, in the paper's order."""
+    return [p for p in presets().values() if p.scale == scale]

@@ -22,8 +22,9 @@ from statistics import fmean
 from pydantic import BaseModel
 
 from app.arch.analysis import analyse
+from app.arch.layers import LAYER_KINDS, Token, kind_of
 from app.arch.notation import format_run
-from app.arch.spec import FC, SPP, Conv, Pool, Spec, expand
+from app.arch.spec import AnyLayer, Conv, Pool, Spec, expand
 
 DEFAULT_TOLERANCE = 0.08  # the paper's models span 0.96-1.03 of A and count as equal cost
 
@@ -38,6 +39,10 @@ class Relation(BaseModel):
     change: str  # "stage 3: (3,256)x2 -> (3,160)x5"
 
 
+Tokens = tuple[Token, ...]
+Shape = tuple[int, int, int]  # the input: channels, height, width
+StageKey = tuple[object, ...]  # (input, skeleton, stage index, stages before, stages after) or a strides key
+
 _FIGURES = {
     frozenset({"depth", "filter size"}): 1,
     frozenset({"depth", "width"}): 2,
@@ -48,44 +53,37 @@ _FIGURES = {
 @dataclass
 class _Node:
     name: str
-    layers: list
-    tokens: tuple
+    layers: list[AnyLayer]
+    tokens: Tokens
     conv_macs: int
-    rank: tuple  # sources come before targets: shallower, fewer pools, earlier subsampling first
+    rank: tuple[
+        int, int, int, int
+    ]  # sources come before targets: shallower, fewer pools, earlier subsampling first
 
 
 def _node(name: str, order: int, spec: Spec) -> _Node:
     layers = expand(spec)
     pools = [layer for layer in layers if isinstance(layer, Pool)]
     convs = sum(isinstance(layer, Conv) for layer in layers)
-    rank = (convs, len(pools), -math.prod(p.stride for p in pools), order)
+    rank = (convs, len(pools), -math.prod(p.stride or p.size for p in pools), order)
     return _Node(name, layers, tuple(map(_token, layers)), analyse(spec).conv_macs, rank)
 
 
-def _token(layer, strides: bool = True) -> tuple:
-    if isinstance(layer, Conv):
-        return (
-            "conv",
-            layer.size,
-            layer.filters,
-            layer.stride if strides else 0,
-            layer.padding,
-            layer.groups,
-        )
-    if isinstance(layer, Pool):
-        return (layer.type, layer.size, layer.stride if strides else 0, layer.padding)
-    if isinstance(layer, SPP):
-        return ("spp", layer.levels)
-    if isinstance(layer, FC):
-        return ("fc", layer.units, layer.dropout)
-    return (layer.type,)
+def _token(layer: AnyLayer, strides: bool = True) -> Token:
+    return kind_of(layer).token(layer, strides)
 
 
-def _stages(tokens: tuple) -> tuple[tuple, list[tuple]]:
+def _role(token: Token) -> str:
+    return LAYER_KINDS[token[0]].role
+
+
+def _stages(tokens: Tokens) -> tuple[Tokens, list[Tokens]]:
     """(the non-conv layers, the runs of convs between them)."""
-    skeleton, stages, run = [], [], []
+    skeleton: list[Token] = []
+    stages: list[Tokens] = []
+    run: list[Token] = []
     for token in tokens:
-        if token[0] == "conv":
+        if _role(token) == "conv":
             run.append(token)
         else:
             skeleton.append(token)
@@ -95,18 +93,18 @@ def _stages(tokens: tuple) -> tuple[tuple, list[tuple]]:
     return tuple(skeleton), stages
 
 
-def _stage_keys(head: tuple, tokens: tuple) -> list[tuple]:
+def _stage_keys(head: Shape, tokens: Tokens) -> list[StageKey]:
     skeleton, stages = _stages(tokens)
     return [(head, skeleton, i, tuple(stages[:i]), tuple(stages[i + 1 :])) for i in range(len(stages))]
 
 
-def _keys(node: _Node, head: tuple) -> tuple[list[tuple], list[tuple]]:
+def _keys(node: _Node, head: Shape) -> tuple[list[StageKey], list[StageKey]]:
     """(keys this node is filed under, keys under which it looks for partners)."""
     own = _stage_keys(head, node.tokens)
     own.append((head, "strides", tuple(_token(layer, strides=False) for layer in node.layers)))
     probes = list(own)
     for i, token in enumerate(node.tokens):
-        if token[0] in ("maxpool", "avgpool"):
+        if _role(token) == "pool":
             without = node.tokens[:i] + node.tokens[i + 1 :]
             probes.extend(_stage_keys(head, without))
     return own, probes
@@ -116,8 +114,8 @@ def find_relations(specs: Mapping[str, Spec], tolerance: float = DEFAULT_TOLERAN
     """Relations among named specs, each edge once, from the shallower (or earlier-subsampling)
     spec to the other. Costs match when the larger C is within `tolerance` of the smaller."""
     nodes = [_node(name, order, spec) for order, (name, spec) in enumerate(specs.items())]
-    filed: dict[tuple, list[int]] = defaultdict(list)
-    probes: list[list[tuple]] = []
+    filed: dict[StageKey, list[int]] = defaultdict(list)
+    probes: list[list[StageKey]] = []
     for i, node in enumerate(nodes):
         spec = specs[node.name]
         own, looks = _keys(node, (spec.input.channels, spec.input.height, spec.input.width))
@@ -142,13 +140,15 @@ def find_relations(specs: Mapping[str, Spec], tolerance: float = DEFAULT_TOLERAN
     return sorted(relations, key=lambda r: (r.figure or 9, r.source, r.target))
 
 
-def relate(source: str, a: list, target: str, b: list) -> Relation | None:
+def relate(source: str, a: list[AnyLayer], target: str, b: list[AnyLayer]) -> Relation | None:
     """The single replacement that turns unrolled layers `a` into `b`, or None if there is none.
     `cost_ratio` is left at 1.0 for the caller to fill in."""
     return _relate(source, a, tuple(map(_token, a)), target, b, tuple(map(_token, b)))
 
 
-def _relate(source: str, a: list, ta: tuple, target: str, b: list, tb: tuple) -> Relation | None:
+def _relate(
+    source: str, a: list[AnyLayer], ta: Tokens, target: str, b: list[AnyLayer], tb: Tokens
+) -> Relation | None:
     if ta == tb:
         return None
     if len(a) == len(b) and all(_token(x, False) == _token(y, False) for x, y in zip(a, b, strict=True)):
@@ -174,7 +174,7 @@ def _relate(source: str, a: list, ta: tuple, target: str, b: list, tb: tuple) ->
         factors["stride/pooling"] = "added" if pools_b else "removed"
     convs_a = [x for x in mid_a if isinstance(x, Conv)]
     convs_b = [x for x in mid_b if isinstance(x, Conv)]
-    measures = [("depth", len(convs_a), len(convs_b))]
+    measures: list[tuple[str, float, float]] = [("depth", len(convs_a), len(convs_b))]
     if convs_a and convs_b:  # a run added or removed whole changes depth alone
         measures.append(("width", fmean(c.filters for c in convs_a), fmean(c.filters for c in convs_b)))
         measures.append(("filter size", fmean(c.size for c in convs_a), fmean(c.size for c in convs_b)))

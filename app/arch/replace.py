@@ -62,7 +62,7 @@ def replace_segment(
             f"conv{first}..conv{last} span a pooling layer: a replacement stays within one stage",
             ("last",),
         )
-    segment = unrolled[start : stop + 1]
+    segment = [layer for layer in unrolled[start : stop + 1] if isinstance(layer, Conv)]  # all convs
     strided = [k for k, layer in enumerate(segment[1:], start=first + 1) if layer.stride != 1]
     if strided:
         raise SpecError(
@@ -72,6 +72,7 @@ def replace_segment(
     stride = segment[0].stride
     reports = before.layers[start : stop + 1]
     c_in, c_out = reports[0].in_channels, reports[-1].out_channels
+    assert reports[-1].out_hw is not None  # a conv's output is a map
     h, w = reports[-1].out_hw
     # Eqn. (1) for the replacement, divided by m^2 s^2:  c_in*x + (depth-2)*x^2 + x*c_out
     target = sum(r.macs for r in reports) / (h * w * size * size)
@@ -146,20 +147,23 @@ def delay_subsampling(spec: Spec, pool: int | None = None) -> Spec:
     moved = 0
     for i in chosen:
         layer, following = unrolled[i], unrolled[i + 1] if i + 1 < len(unrolled) else None
+        assert isinstance(layer, Pool)
+        pool_stride = layer.stride or layer.size
         reason = None
-        if layer.stride == 1:
+        if pool_stride == 1:
             reason = "already has stride 1"
         elif not isinstance(following, Conv):
             reason = "is not followed by a conv layer"
         elif following.padding != "same":
             reason = "is followed by a conv that is not 'same'-padded, whose map would change"
-        elif following.stride * layer.stride > Limits.max_kernel:
+        elif following.stride * pool_stride > Limits.max_kernel:
             reason = "would give the next conv a stride above the limit"
         if reason:
             if pool is not None:
                 raise SpecError(f"pool{pool} {reason}", ("pool",))
             continue
-        unrolled[i + 1] = following.model_copy(update={"stride": following.stride * layer.stride})
+        assert isinstance(following, Conv)  # no reason: the chain above checked it
+        unrolled[i + 1] = following.model_copy(update={"stride": following.stride * pool_stride})
         unrolled[i] = layer.model_copy(update={"stride": 1})
         moved += 1
     if not moved:

@@ -7,6 +7,7 @@ Field-level checks (positive sizes, documented limits) live here; checks that ne
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -97,7 +98,8 @@ class FC(_Strict):
     dropout: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
 
 
-Layer = Annotated[Conv | Pool | SPP | GlobalAvgPool | FC, Field(discriminator="type")]
+AnyLayer = Conv | Pool | SPP | GlobalAvgPool | FC  # a new kind also gets an entry in app/arch/layers.py
+Layer = Annotated[AnyLayer, Field(discriminator="type")]
 
 
 class Spec(_Strict):
@@ -123,9 +125,9 @@ class Spec(_Strict):
             layers.append(classifier)
         return self.model_copy(update={"layers": layers})
 
-    def unrolled(self) -> list[tuple[int, Conv | Pool | SPP | GlobalAvgPool | FC]]:
+    def unrolled(self) -> list[tuple[int, AnyLayer]]:
         """(index in `layers`, layer) for every layer, with `xk` repeats expanded to repeat=1."""
-        out: list[tuple[int, Conv | Pool | SPP | GlobalAvgPool | FC]] = []
+        out: list[tuple[int, AnyLayer]] = []
         for position, layer in enumerate(self.layers):
             if isinstance(layer, Conv) and layer.repeat > 1:
                 single = layer.model_copy(update={"repeat": 1})
@@ -135,14 +137,14 @@ class Spec(_Strict):
         return out
 
 
-def expand(spec: Spec) -> list[Conv | Pool | SPP | GlobalAvgPool | FC]:
+def expand(spec: Spec) -> list[AnyLayer]:
     """The layers of `spec` with `xk` repeats expanded, one entry per real layer."""
     return [layer for _, layer in spec.unrolled()]
 
 
-def compact(layers: list[Conv | Pool | SPP | GlobalAvgPool | FC]) -> list:
+def compact(layers: Sequence[AnyLayer]) -> list[AnyLayer]:
     """Merge runs of identical consecutive convs into one layer with `repeat` (the `xk` form)."""
-    out: list = []
+    out: list[AnyLayer] = []
     for layer in layers:
         previous = out[-1] if out else None
         if isinstance(layer, Conv) and isinstance(previous, Conv) and _shape(previous) == _shape(layer):
@@ -152,5 +154,5 @@ def compact(layers: list[Conv | Pool | SPP | GlobalAvgPool | FC]) -> list:
     return out
 
 
-def _shape(conv: Conv) -> tuple:
+def _shape(conv: Conv) -> tuple[object, ...]:
     return (conv.filters, conv.size, conv.stride, conv.padding, conv.groups)
