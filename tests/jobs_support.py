@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 
 from app.arch.analysis import analyse
+from app.arch.identity import spec_hash
 from app.arch.notation import format_spec
 from app.arch.presets import presets
 from app.architectures.models import Architecture
@@ -24,7 +24,7 @@ def add_architecture(
             spec=spec.model_dump(mode="json"),
             notation=format_spec(spec),
             conv_macs=analyse(spec).conv_macs,
-            spec_hash=hashlib.sha256(spec.model_dump_json(exclude={"name"}).encode()).hexdigest(),
+            spec_hash=spec_hash(spec),
             published=published,
         )
         session.add(row)

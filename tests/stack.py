@@ -15,11 +15,11 @@ from pathlib import Path
 
 import httpx
 
+from app.jobs.status import FINISHED
 from app.migrate import upgrade
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-FINISHED = ("succeeded", "failed", "cancelled")
 
 
 def reachable(host: str, port: int) -> bool:
@@ -138,7 +138,7 @@ def api_server(settings: Settings, logs: Path) -> Iterator[Stack]:
         stack.stop()
 
 
-# Debian's chromium, headless, as root, on a machine with no network: DESIGN.md section 5.
+# Debian's chromium, headless, as root, on a machine with no network: docs/design.md, "Decisions" and README "Development".
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

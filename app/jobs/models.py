@@ -1,18 +1,15 @@
 """Jobs, their per-epoch metrics and their final results. The database, not the broker, is the
-source of truth for a job's state (DESIGN.md, "Job lifecycle")."""
+source of truth for a job's state (docs/design.md, "Job lifecycle")."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, JSONType, UTCDateTime, utcnow
-
-Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
-FINISHED: tuple[Status, ...] = ("succeeded", "failed", "cancelled")
+from app.jobs.status import JobStatus
 
 
 class Job(Base):
@@ -31,7 +28,7 @@ class Job(Base):
     queue: Mapped[str] = mapped_column(String(16))  # gpu | cpu
     params: Mapped[dict] = mapped_column(JSONType)
     protocol: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.queued)
     progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..1
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # times a worker claimed it
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
