@@ -20,7 +20,8 @@ from app.jobs.params import TrainParams
 from bench.timing import save
 from worker.build import build_model
 from worker.datasets import load_dataset
-from worker.train import seed_everything, train
+from worker.device import seed_everything
+from worker.train import train
 
 ROUNDS = 7  # alternating bare / isocost, after one warm-up run of each
 EPOCHS = 3

@@ -3,8 +3,8 @@ rows that match the analysis and flag by the factor rule. Correctness only, no s
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import asdict
 
 import pytest
 import torch
@@ -13,9 +13,10 @@ import worker.benchmark as benchmark_module
 from app.arch.analysis import analyse
 from app.arch.presets import presets
 from app.jobs.params import BenchmarkParams
-from worker.benchmark import BenchmarkOutcome, Timing, benchmark, compare_layers
+from app.jobs.results import BenchmarkDetails, Timing
+from worker.benchmark import BenchmarkOutcome, benchmark, compare_layers
 from worker.build import build_model
-from worker.train import Cancelled, OutOfMemory
+from worker.errors import Cancelled, OutOfMemory
 
 SPEC = presets()["A-s36"].spec
 QUICK = BenchmarkParams(batch_size=4, repeats=5, warmup=1, flag_factor=2.0)
@@ -52,7 +53,17 @@ def test_provenance(outcome: BenchmarkOutcome) -> None:
     assert (p["dtype"], p["channels_last"], p["batch_used"]) == ("float32", False, 4)
     assert p["protocol"] == QUICK.protocol() and p["spec"] == "A-s36"
     assert "median" in p["method"]
-    asdict(outcome)  # plain data all the way down, ready for JSON
+    # What the runner stores as Result.details: plain JSON that reads back as the schema.
+    details = json.loads(json.dumps(outcome.model_dump(mode="json", exclude={"provenance"})))
+    assert BenchmarkDetails.model_validate(details).model_dump() == outcome.model_dump(exclude={"provenance"})
+    assert list(details) == [
+        "latency", "throughput", "train_step", "layers", "conv_time_share", "layers_total_s",
+        "layers_batch_used", "batch_requested", "batch_used", "train_batch_used", "conv_macs",
+    ]  # fmt: skip
+    assert list(details["layers"][0]) == [
+        "name", "kind", "median_s", "p10_s", "p90_s", "time_share", "macs", "theoretical_share",
+        "conv_time_share", "share_ratio", "macs_per_s", "flagged",
+    ]  # fmt: skip
 
 
 def test_layer_rows_match_the_analysis(outcome: BenchmarkOutcome) -> None:
@@ -77,7 +88,11 @@ def test_layer_rows_match_the_analysis(outcome: BenchmarkOutcome) -> None:
 
 
 def timing(seconds: float, batch: int = 2) -> Timing:
-    return Timing(batch, seconds, seconds, seconds, 3, 1, batch / seconds, batch / seconds, batch / seconds)
+    speed = batch / seconds
+    return Timing(
+        batch=batch, median_s=seconds, p10_s=seconds, p90_s=seconds, runs=3, calls_per_run=1,
+        images_per_s=speed, images_per_s_p10=speed, images_per_s_p90=speed,
+    )  # fmt: skip
 
 
 def test_flags_follow_the_factor_rule() -> None:

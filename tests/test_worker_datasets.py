@@ -15,15 +15,11 @@ from pydantic import ValidationError
 
 from app.arch.spec import InputShape
 from app.jobs.params import DatasetRef, TrainParams
-from worker.datasets import (
-    CIFAR_TEST_FILE,
-    CIFAR_TRAIN_FILES,
-    DatasetError,
-    fit_size,
-    load_dataset,
-    random_crop_and_flip,
-    resolve_inside,
-)
+from worker.datasets import load_dataset
+from worker.datasets.cifar10 import CIFAR_TEST_FILE, CIFAR_TRAIN_FILES
+from worker.datasets.safety import resolve_inside
+from worker.datasets.transforms import fit_size, random_crop_and_flip
+from worker.errors import DatasetError
 
 S36 = InputShape(channels=3, height=36, width=36)
 

@@ -15,17 +15,9 @@ import worker.train as train_module
 from app.arch.presets import presets
 from app.jobs.params import DatasetRef, TrainParams
 from worker.build import build_model
-from worker.datasets import DatasetError
-from worker.train import (
-    Cancelled,
-    CheckpointMismatch,
-    Diverged,
-    EpochMetrics,
-    OutOfMemory,
-    TrainOutcome,
-    learning_rate,
-    train,
-)
+from worker.errors import Cancelled, CheckpointMismatch, DatasetError, Diverged, OutOfMemory
+from worker.progress import EpochMetrics
+from worker.train import TrainOutcome, learning_rate, train
 
 SPEC = presets()["A-s36"].spec
 # A-s36 is a deep plain net: it needs a few hundred SGD steps to leave chance on digits.

@@ -17,71 +17,30 @@ import statistics
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 import torch
+from pydantic import Field
 from torch.nn import functional
 
 from app.arch.analysis import Analysis, analyse
 from app.arch.spec import Spec
 from app.jobs.params import BenchmarkParams
+from app.jobs.results import BenchmarkDetails, LayerTiming, Timing
 from worker.build import build_model
-from worker.train import Cancelled, OutOfMemory, device_provenance, is_out_of_memory, resolve_device
+from worker.device import device_provenance, is_out_of_memory, resolve_device
+from worker.errors import Cancelled, OutOfMemory
 
 MIN_RUN_S = 2e-3  # each timed run lasts at least this long
 MAX_CALLS_PER_RUN = 1000
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Timing:
-    """Seconds per call (one batch) over `runs` timed runs of `calls_per_run` calls each."""
+class BenchmarkOutcome(BenchmarkDetails):
+    """What `benchmark` returns: the stored details, and the provenance stored beside them."""
 
-    batch: int
-    median_s: float
-    p10_s: float
-    p90_s: float
-    runs: int
-    calls_per_run: int
-    images_per_s: float  # batch / median_s
-    images_per_s_p10: float  # batch / p90_s: the slow end
-    images_per_s_p90: float  # batch / p10_s: the fast end
-
-
-@dataclass(frozen=True)
-class LayerTiming:
-    """One named layer of the built model, timed alone on its recorded input (inference, at the
-    throughput batch). Shares are of medians."""
-
-    name: str  # as in the analysis: conv1, pool1, spp, fc1 ...
-    kind: str  # conv, maxpool, avgpool, spp, gap, fc
-    median_s: float
-    p10_s: float
-    p90_s: float
-    time_share: float  # of the summed time of all layers
-    macs: int  # per image (conv and fc; 0 for the rest)
-    theoretical_share: float | None  # conv only: share of C, Eqn. (1)
-    conv_time_share: float | None  # conv only: share of the summed time of the conv layers
-    share_ratio: float | None  # conv only: conv_time_share / theoretical_share
-    macs_per_s: float | None  # achieved, for layers with MACs: macs * batch / median_s
-    flagged: bool  # conv only: share_ratio > flag_factor or < 1 / flag_factor
-
-
-@dataclass(frozen=True)
-class BenchmarkOutcome:
-    latency: Timing  # inference, batch 1
-    throughput: Timing  # inference, at batch_used
-    train_step: Timing  # forward + backward + SGD step, at train_batch_used
-    layers: list[LayerTiming] = field(default_factory=list)  # empty unless params.per_layer
-    conv_time_share: float | None = None  # conv layers' share of the summed layer time
-    layers_total_s: float | None = None  # summed layer medians; compare with throughput.median_s
-    layers_batch_used: int = 0  # the batch of the per-layer timings (batch_used unless out of memory)
-    batch_requested: int = 0
-    batch_used: int = 0
-    train_batch_used: int = 0
-    conv_macs: int = 0  # C, per image
-    provenance: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = Field(default_factory=dict)
 
 
 def benchmark(
@@ -136,7 +95,8 @@ class _Session:
         self.spec, self.params, self.device = spec, params, device
         self.layout = torch.channels_last if params.channels_last else torch.contiguous_format
         torch.manual_seed(0)
-        self.model = build_model(spec).to(device, memory_format=self.layout).eval()
+        # torch's stubs omit Module.to's memory_format keyword
+        self.model = build_model(spec).to(device, memory_format=self.layout).eval()  # type: ignore[call-overload]
         cuda = device.type == "cuda"
         if cuda:
             torch.backends.cudnn.benchmark = True  # fixed shapes: cuDNN picks its kernels during warm-up
@@ -144,7 +104,7 @@ class _Session:
             params, (lambda: torch.cuda.synchronize(device)) if cuda else (lambda: None), should_stop
         )
 
-    def amp(self) -> AbstractContextManager:
+    def amp(self) -> AbstractContextManager[Any]:
         """bfloat16 = autocast (weights stay float32), as training runs it; else full precision."""
         if self.params.dtype == "bfloat16":
             return torch.autocast(self.device.type, dtype=torch.bfloat16)
@@ -178,8 +138,7 @@ class _Session:
         times = {}
         with torch.inference_mode(), self.amp():
             for name, child in self.model.named_children():
-                layer_input = recorded[name]
-                times[name] = self.timer.measure(lambda child=child, x=layer_input: child(x), batch)
+                times[name] = self.timer.measure(partial(child, recorded[name]), batch)
         return times
 
     def training_step(self, batch: int) -> Timing:
@@ -197,7 +156,7 @@ class _Session:
             optimizer.zero_grad(set_to_none=True)
             with self.amp():
                 loss = functional.cross_entropy(model(images).flatten(1).float(), labels)
-            loss.backward()
+            torch.autograd.backward(loss)
             optimizer.step()
 
         return self.timer.measure(step, batch)
@@ -231,7 +190,7 @@ def compare_layers(
         timing = times[layer.name]
         conv = layer.kind == "conv"
         conv_share = timing.median_s / conv_total if conv else None
-        ratio = conv_share / layer.share if conv and layer.share > 0 else None
+        ratio = conv_share / layer.share if conv_share is not None and layer.share > 0 else None
         rows.append(
             LayerTiming(
                 name=layer.name,

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import asdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 
@@ -24,6 +25,8 @@ from app.jobs import lifecycle
 from app.jobs.models import Job
 from app.jobs.params import BenchmarkParams, TrainParams
 from app.settings import Settings
+from worker.errors import Cancelled, DatasetError, Diverged, OutOfMemory
+from worker.progress import EpochMetrics
 
 log = logging.getLogger("isocost.worker")
 CANCEL_POLL_S = 0.1  # how often should_stop() asks the database; it is called before every batch
@@ -78,8 +81,8 @@ def run(settings: Settings, job_id: int, worker: str) -> str:
         if not claim.claimed:
             log.info("job %s not run: %s", job_id, claim.reason)
             return claim.reason
-        job = session.get(Job, job_id)
-        architecture = session.get(Architecture, job.architecture_id)
+        job = session.get_one(Job, job_id)
+        architecture = session.get_one(Architecture, job.architecture_id)
         kind, params, spec_data, conv_macs = job.kind, job.params, architecture.spec, architecture.conv_macs
 
     beat = Heartbeat(settings, job_id, worker)
@@ -105,9 +108,6 @@ def run(settings: Settings, job_id: int, worker: str) -> str:
 
 
 def _end(settings: Settings, job_id: int, worker: str, error: Exception, beat: Heartbeat) -> str:
-    from worker.datasets import DatasetError
-    from worker.train import Cancelled, Diverged, OutOfMemory
-
     with session_scope(settings.database_url) as session:
         if isinstance(error, Cancelled):
             if beat.lost.is_set():
@@ -132,14 +132,20 @@ def _checkpoint(settings: Settings, job_id: int) -> Path:
 
 
 def _train(
-    settings: Settings, job_id: int, worker: str, spec: Spec, params: TrainParams, should_stop
-) -> dict:
+    settings: Settings,
+    job_id: int,
+    worker: str,
+    spec: Spec,
+    params: TrainParams,
+    should_stop: Callable[[], bool],
+) -> dict[str, Any]:
     from worker.train import train
 
-    def on_epoch(metrics) -> None:
+    def on_epoch(metrics: EpochMetrics) -> None:
         if params.epochs:
             progress = metrics.epoch / params.epochs
         else:
+            assert params.time_budget_s is not None  # TrainParams holds exactly one budget
             progress = metrics.elapsed_s / params.time_budget_s
         with session_scope(settings.database_url) as session:
             lifecycle.record_epoch(session, job_id, worker, _fields(metrics), progress)
@@ -166,24 +172,28 @@ def _train(
 
 
 def _benchmark(
-    settings: Settings, job_id: int, worker: str, spec: Spec, params: BenchmarkParams, should_stop
-) -> dict:
+    settings: Settings,
+    job_id: int,
+    worker: str,
+    spec: Spec,
+    params: BenchmarkParams,
+    should_stop: Callable[[], bool],
+) -> dict[str, Any]:
     from worker.benchmark import benchmark
 
     with session_scope(settings.database_url) as session:
         lifecycle.heartbeat(session, job_id, worker, progress=0.05)
     outcome = benchmark(spec, params, should_stop=should_stop)
-    details = asdict(outcome)
-    provenance = details.pop("provenance")
     return {
         "latency_ms": outcome.latency.median_s * 1e3,
         "throughput": outcome.throughput.images_per_s,
-        "device": provenance.get("device_name"),
-        "provenance": provenance,
-        "details": details,
+        "device": outcome.provenance.get("device_name"),
+        "provenance": outcome.provenance,
+        # app.jobs.results.BenchmarkDetails, the schema the API and the figures read back
+        "details": outcome.model_dump(mode="json", exclude={"provenance"}),
     }
 
 
-def _fields(metrics) -> dict:
+def _fields(metrics: EpochMetrics) -> dict[str, float]:
     keys = ("epoch", "train_loss", "val_loss", "top1_error", "top5_error", "images_per_s", "lr", "elapsed_s")
     return {key: getattr(metrics, key) for key in keys}

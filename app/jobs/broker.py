@@ -1,8 +1,8 @@
 """The one Celery app, configured from the settings: the API sends with it, workers run with it.
 
-The settings follow Celery's advice for long GPU jobs (DESIGN.md, section 4): late acks and
-prefetch 1, so a job is taken by one worker at a time and redelivered if that worker dies;
-reject-on-worker-lost with a retry cap kept in the database (jobs.attempts); a visibility
+The settings follow Celery's advice for long GPU jobs (docs/design.md, "Celery for long jobs"):
+late acks and prefetch 1, so a job is taken by one worker at a time and redelivered if that worker
+dies; reject-on-worker-lost with a retry cap kept in the database (jobs.attempts); a visibility
 timeout longer than the longest job; soft and hard time limits; a fresh child per task.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 from celery import Celery
-from kombu import Exchange, Queue
+from kombu.entity import Exchange, Queue
 
 from app.settings import Settings
 
