@@ -5,17 +5,25 @@ from __future__ import annotations
 import json
 import uuid
 from itertools import pairwise
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from app.arch.analysis import analyse
-from app.arch.presets import presets
+from app.arch.presets import Scale, presets
 from app.db import session_scope
-from app.figures import builders
-from app.figures.builders import pareto_front
+from app.figures.benchmark import benchmark_layers, benchmark_rows
+from app.figures.costs import layer_costs
+from app.figures.curves import training_curves
 from app.figures.graph import edge_curve, layered_layout, transitive_reduction
-from app.figures.service import relation_view
+from app.figures.relation_graph import TRADEOFF_COLOURS, relation_graph
+from app.figures.scatter import leaderboard_scatter
+from app.figures.service import View, relation_view
 from app.jobs.models import Job, Metric, Result
+from app.jobs.results import BenchmarkDetails, LayerTiming, Timing
+from app.leaderboard.pareto import pareto_front
+from app.settings import Settings
 from tests.conftest import make_team
 from tests.jobs_support import add_architecture, add_job
 
@@ -26,7 +34,7 @@ FIG3 = {("B", "F"), ("E", "I")}
 DEEPER = "(3,16) + pool 3 | (5,32) + pool 2 | (3,51)x3 + (3,64) + spp(2,1) + fc 512 drop 0.5 + fc 512 drop 0.5 + fc 10"
 
 
-def edges_of(figure: dict) -> set[tuple[str, str]]:
+def edges_of(figure: dict[str, Any]) -> set[tuple[str, str]]:
     return {(source, target) for source, target, _ in figure["layout"]["meta"]["edges"]}
 
 
@@ -34,9 +42,9 @@ def strip(edges: set[tuple[str, str]], suffix: str) -> set[tuple[str, str]]:
     return {(s.removesuffix(suffix), t.removesuffix(suffix)) for s, t in edges}
 
 
-def relation_figure(scale: str, view: str) -> dict:
+def relation_figure(scale: Scale, view: View) -> dict[str, Any]:
     data = relation_view(None, None, scale, view)
-    return builders.relation_graph(data["nodes"], data["edges"], data["reference"], data["title"])
+    return relation_graph(data["nodes"], data["edges"], data["reference"], data["title"])
 
 
 # -- per-layer cost bars -------------------------------------------------------------------------
@@ -45,7 +53,7 @@ def relation_figure(scale: str, view: str) -> dict:
 @pytest.mark.parametrize("name", ["A", "E-s36", "J'-s36"])
 def test_layer_bars_match_the_analysis(name: str) -> None:
     analysis = analyse(presets()[name].spec)
-    figure = builders.layer_costs(analysis)
+    figure = layer_costs(analysis)
     (bars,) = figure["data"]
     convs = [layer for layer in analysis.layers if layer.kind == "conv"]
     assert bars["type"] == "bar"
@@ -59,7 +67,7 @@ def test_layer_bars_match_the_analysis(name: str) -> None:
 
 def test_layer_bars_put_the_reference_beside() -> None:
     analysis, reference = analyse(presets()["B-s36"].spec), analyse(presets()["A-s36"].spec)
-    figure = builders.layer_costs(analysis, reference)
+    figure = layer_costs(analysis, reference)
     _, theirs = figure["data"]
     assert list(theirs["y"]) == [layer.macs for layer in reference.layers if layer.kind == "conv"]
     assert theirs["name"] == "reference: A-s36" and figure["layout"]["barmode"] == "group"
@@ -68,7 +76,7 @@ def test_layer_bars_put_the_reference_beside() -> None:
 def test_layer_bars_without_convs_say_so() -> None:
     from app.arch.notation import parse
 
-    figure = builders.layer_costs(analyse(parse("pool 2 + fc 10")))
+    figure = layer_costs(analyse(parse("pool 2 + fc 10")))
     assert figure["data"] == [] or figure["data"] == ()
     assert "C = 0 MACs" in figure["layout"]["annotations"][0]["text"]
 
@@ -77,7 +85,7 @@ def test_layer_bars_without_convs_say_so() -> None:
 
 
 @pytest.mark.parametrize(("scale", "suffix"), [("paper", ""), ("s36", "-s36")])
-def test_fig1_view_draws_exactly_the_papers_edges(scale: str, suffix: str) -> None:
+def test_fig1_view_draws_exactly_the_papers_edges(scale: Scale, suffix: str) -> None:
     figure = relation_figure(scale, "1")
     assert strip(edges_of(figure), suffix) == FIG1  # B->E is implied by B->D->E and dropped
     assert len(figure["layout"]["annotations"]) == len(FIG1)  # one arrow per edge
@@ -86,7 +94,7 @@ def test_fig1_view_draws_exactly_the_papers_edges(scale: str, suffix: str) -> No
 
 
 @pytest.mark.parametrize(("view", "expected"), [("2", FIG2), ("3", FIG3)])
-def test_fig2_and_fig3_views(view: str, expected: set) -> None:
+def test_fig2_and_fig3_views(view: View, expected: set[tuple[str, str]]) -> None:
     assert strip(edges_of(relation_figure("s36", view)), "-s36") == expected
 
 
@@ -96,8 +104,8 @@ def test_all_view_has_every_relation_coloured_by_tradeoff() -> None:
     assert edges >= FIG1 | FIG2 | FIG3
     assert {("B", "B'"), ("E", "J"), ("J", "J'")} <= edges
     lines = {t["name"]: t for t in figure["data"] if t.get("mode") == "lines"}
-    assert lines["depth vs filter size"]["line"]["color"] == builders.TRADEOFF_COLOURS["depth vs filter size"]
-    assert set(lines) <= set(builders.TRADEOFF_COLOURS)
+    assert lines["depth vs filter size"]["line"]["color"] == TRADEOFF_COLOURS["depth vs filter size"]
+    assert set(lines) <= set(TRADEOFF_COLOURS)
 
 
 def test_nodes_carry_name_ratio_and_no_invented_errors() -> None:
@@ -107,14 +115,14 @@ def test_nodes_carry_name_ratio_and_no_invented_errors() -> None:
     assert all(node.measured is None for node in data["nodes"])
     assert {node.paper for name, node in by_name.items() if name != "J'"} == {"unknown"}
     assert "top-5 11.8 %" in by_name["J'"].paper and "top-1 unknown" in by_name["J'"].paper
-    figure = builders.relation_graph(data["nodes"], data["edges"], data["reference"])
+    figure = relation_graph(data["nodes"], data["edges"], data["reference"])
     labels = next(t for t in figure["data"] if t["name"] == "paper's model (preset)")["text"]
     assert all("no result yet" in label for label in labels)
     assert any(label.startswith("<b>B</b><br>0.988× A") for label in labels)
 
 
 def test_relation_graph_of_nothing_is_an_empty_state() -> None:
-    figure = builders.relation_graph([], [], "A")
+    figure = relation_graph([], [], "A")
     assert "No models" in figure["layout"]["annotations"][0]["text"]
 
 
@@ -152,44 +160,66 @@ def test_training_curves_grow_with_the_metrics() -> None:
         {"epoch": 1, "train_loss": 2.1, "val_loss": 2.0, "top1_error": 60.0, "top5_error": None},
         {"epoch": 2, "train_loss": 1.2, "val_loss": 1.3, "top1_error": 30.0, "top5_error": None},
     ]
-    figure = builders.training_curves(metrics, "job 1")
+    figure = training_curves(metrics, "job 1")
     traces = {t["name"]: t for t in figure["data"]}
     assert set(traces) == {"train loss", "validation loss", "top-1 error"}  # no all-None series
     assert list(traces["train loss"]["x"]) == [1, 2] and list(traces["train loss"]["y"]) == [2.1, 1.2]
     assert list(traces["top-1 error"]["y"]) == [60.0, 30.0]
     assert traces["top-1 error"]["xaxis"] == "x2"  # the error panel
-    assert "No finished epochs" in builders.training_curves([])["layout"]["annotations"][0]["text"]
+    assert "No finished epochs" in training_curves([])["layout"]["annotations"][0]["text"]
+
+
+def timed(name: str, median_s: float, theory: float | None = None, share: float | None = None,
+          flagged: bool = False) -> LayerTiming:  # fmt: skip
+    """A layer as `worker.benchmark` times it: a conv when it has a share of C, else a pool."""
+    conv = theory is not None
+    return LayerTiming(name=name, kind="conv" if conv else "maxpool", median_s=median_s, p10_s=median_s,
+                       p90_s=median_s, time_share=0.0, macs=1000 if conv else 0, theoretical_share=theory,
+                       conv_time_share=share, share_ratio=share / theory if theory and share else None,
+                       macs_per_s=None, flagged=flagged)  # fmt: skip
+
+
+def benchmark_details(*layers: LayerTiming) -> dict[str, Any]:
+    """`Result.details` as the worker stores it (app.jobs.results)."""
+    timing = Timing(batch=1, median_s=0.01, p10_s=0.009, p90_s=0.011, runs=5, calls_per_run=1,
+                    images_per_s=100.0, images_per_s_p10=90.9, images_per_s_p90=111.1)  # fmt: skip
+    details = BenchmarkDetails(latency=timing, throughput=timing, train_step=timing, layers=list(layers))
+    return details.model_dump(mode="json")
 
 
 def test_benchmark_rows_read_the_workers_layer_table() -> None:
-    details = {
-        "layers": [
-            {"name": "conv1", "kind": "conv", "median_s": 0.002, "theoretical_share": 0.25,
-             "conv_time_share": 0.4, "time_share": 0.3, "flagged": False},
-            {"name": "pool1", "kind": "maxpool", "median_s": 0.001, "theoretical_share": None,
-             "conv_time_share": None, "time_share": 0.1, "flagged": False},
-            {"name": "conv2", "kind": "conv", "median_s": 0.003, "theoretical_share": 0.75,
-             "conv_time_share": 0.6, "time_share": 0.6, "flagged": True},
-        ]
-    }  # fmt: skip
-    rows = builders.benchmark_rows(details)
+    details = benchmark_details(
+        timed("conv1", 0.002, 0.25, 0.4),
+        timed("pool1", 0.001),
+        timed("conv2", 0.003, 0.75, 0.6, flagged=True),
+    )
+    rows = benchmark_rows(details)
     assert [r["name"] for r in rows] == ["conv1", "conv2"]
-    assert rows[0] == {
-        "name": "conv1",
-        "theoretical": 0.25,
-        "measured": 0.4,
-        "measured_ms": 2.0,
-        "flagged": False,
-    }
-    figure = builders.benchmark_layers(rows, "cpu")
+    assert rows[0] == dict(name="conv1", theoretical=0.25, measured=0.4, measured_ms=2.0, flagged=False)
+    figure = benchmark_layers(rows, "cpu")
     theory, measured = figure["data"]
     assert list(theory["y"]) == [25.0, 75.0] and list(measured["y"]) == [40.0, 60.0]
-    # without shares, the measured share is computed from the times
-    bare = builders.benchmark_rows(
-        {"layers": [{"name": "a", "median_s": 1.0}, {"name": "b", "median_s": 3.0}]}
-    )
+    assert list(measured["text"]) == ["", "⚑"]
+    # without conv_time_share, the measured share is computed from the conv layers' times
+    bare = benchmark_rows(benchmark_details(timed("a", 1.0, 0.5), timed("b", 3.0, 0.5)))
     assert [r["measured"] for r in bare] == [0.25, 0.75]
-    assert builders.benchmark_rows(None) == [] and builders.benchmark_rows({"latency_ms": 1}) == []
+
+
+@pytest.mark.parametrize(
+    "details",
+    [
+        None,
+        {"latency_ms": 1},  # a result stored before the schema
+        {"layers": [{"name": "conv1", "kind": "conv", "median_s": 0.002, "theoretical_share": 0.25}]},
+        benchmark_details(),  # valid, but timed without per_layer
+    ],
+)
+def test_benchmarks_without_a_readable_layer_table_give_the_empty_figure(
+    details: dict[str, Any] | None,
+) -> None:
+    assert benchmark_rows(details) == []
+    figure = benchmark_layers(benchmark_rows(details))
+    assert "No per-layer timings" in figure["layout"]["annotations"][0]["text"]
 
 
 # -- leaderboard ---------------------------------------------------------------------------------
@@ -212,9 +242,7 @@ def test_leaderboard_scatter_has_the_front_and_the_band() -> None:
         {"architecture_name": "c", "team_name": "y", "own": False, "conv_macs": 102, "top1_error_mean": 12.0,
          "top1_error_std": 0.5, "seeds": 2, "protocol": "p", "rank": 3},
     ]  # fmt: skip
-    figure = builders.leaderboard_scatter(
-        entries, {"reference_conv_macs": 100, "tolerance": 0.05, "name": "b"}
-    )
+    figure = leaderboard_scatter(entries, {"reference_conv_macs": 100, "tolerance": 0.05, "name": "b"})
     names = [t["name"] for t in figure["data"]]
     assert names[0] == "x (your team)"  # the viewer's team first
     front = next(t for t in figure["data"] if t["name"].startswith("Pareto front"))
@@ -222,14 +250,14 @@ def test_leaderboard_scatter_has_the_front_and_the_band() -> None:
     band = figure["layout"]["shapes"][0]
     assert band["x0"] == pytest.approx(95) and band["x1"] == pytest.approx(105)
     assert figure["layout"]["yaxis"]["title"]["text"] == "top-1 error (%)"
-    empty = builders.leaderboard_scatter([{"conv_macs": 1, "top1_error_mean": None}])
+    empty = leaderboard_scatter([{"conv_macs": 1, "top1_error_mean": None}])
     assert "No finished training results" in empty["layout"]["annotations"][0]["text"]
 
 
 # -- endpoints -----------------------------------------------------------------------------------
 
 
-def test_layers_endpoint_matches_complexity(client) -> None:
+def test_layers_endpoint_matches_complexity(client: TestClient) -> None:
     body = {"preset": "C-s36", "reference": {"preset": "A-s36"}}
     figure = client.post("/api/v1/figures/layers", json=body).json()["figure"]
     analysis = client.post("/api/v1/complexity", json=body).json()
@@ -238,7 +266,7 @@ def test_layers_endpoint_matches_complexity(client) -> None:
     assert bad.status_code == 422 and bad.json()["field"] == "notation" and bad.json()["position"] == 9
 
 
-def test_relations_endpoint(client) -> None:
+def test_relations_endpoint(client: TestClient) -> None:
     out = client.get("/api/v1/figures/relations", params={"scale": "paper", "view": "1"}).json()
     assert edges_of(out["figure"]) == FIG1
     assert {(r["source"], r["target"]) for r in out["relations"]} == FIG1
@@ -247,7 +275,9 @@ def test_relations_endpoint(client) -> None:
     assert client.get("/api/v1/figures/relations", params={"team": "true"}).status_code == 401
 
 
-def test_relations_add_the_teams_architectures_and_their_errors(client, settings) -> None:
+def test_relations_add_the_teams_architectures_and_their_errors(
+    client: TestClient, settings: Settings
+) -> None:
     team, rival = make_team(settings), make_team(settings, "rival")
     mine = client.post(
         "/api/v1/architectures",
@@ -275,7 +305,7 @@ def test_relations_add_the_teams_architectures_and_their_errors(client, settings
     }
 
 
-def test_job_figures_are_team_scoped(client, settings) -> None:
+def test_job_figures_are_team_scoped(client: TestClient, settings: Settings) -> None:
     team, rival = make_team(settings), make_team(settings, "rival")
     arch = add_architecture(settings.database_url, team.id)
     job = add_job(settings.database_url, team.id, arch, status="running", progress=0.5)
@@ -293,7 +323,7 @@ def test_job_figures_are_team_scoped(client, settings) -> None:
     assert client.get(f"/api/v1/figures/jobs/{job}/benchmark", headers=team.headers).status_code == 422
 
 
-def test_benchmark_figure_endpoint(client, settings) -> None:
+def test_benchmark_figure_endpoint(client: TestClient, settings: Settings) -> None:
     team = make_team(settings)
     arch = add_architecture(settings.database_url, team.id)
     with session_scope(settings.database_url) as session:
@@ -302,17 +332,16 @@ def test_benchmark_figure_endpoint(client, settings) -> None:
         session.add(row)
         session.flush()
         job = row.id
-    layers = [{"name": "conv1", "kind": "conv", "median_s": 0.001, "theoretical_share": 0.1,
-               "conv_time_share": 0.2, "flagged": True}]  # fmt: skip
+    details = benchmark_details(timed("conv1", 0.001, 0.1, 0.2, flagged=True))
     with session_scope(settings.database_url) as session:
         session.add(Result(job_id=job, architecture_id=arch, team_id=team.id, kind="benchmark", protocol="b",
-                           conv_macs=1, latency_ms=1.0, device="cpu", provenance={}, details={"layers": layers}))  # fmt: skip
+                           conv_macs=1, latency_ms=1.0, device="cpu", provenance={}, details=details))  # fmt: skip
     out = client.get(f"/api/v1/figures/jobs/{job}/benchmark", headers=team.headers).json()
     assert out["rows"][0]["flagged"] is True and out["device"] == "cpu"
     assert out["figure"]["data"][1]["y"] == [20.0]
 
 
-def test_leaderboard_figure_endpoint(client, settings) -> None:
+def test_leaderboard_figure_endpoint(client: TestClient, settings: Settings) -> None:
     team = make_team(settings)
     budgets = client.get("/api/v1/budgets", headers=team.headers).json()
     s36 = next(b for b in budgets if b["reference_preset"] == "A-s36")

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from itertools import pairwise
 
-# The models each of the paper's figures compares (DESIGN.md, "Relations (Figs. 1-3)").
+# The models each of the paper's figures compares (docs/design.md, "Relations").
 PAPER_FIGURES: dict[int, tuple[str, ...]] = {
     1: ("A", "B", "C", "D", "E"),  # depth vs filter size
     2: ("A", "F", "G", "C", "H", "D", "I"),  # depth vs width

@@ -13,14 +13,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from app.deps import SessionDep, TeamDep
+from app.arch.presets import Scale
+from app.deps import SessionDep
 from app.designs.schemas import ComplexityRequest
-from app.errors import ApiError
-from app.fields import IdPath, IdQuery, Printable
-from app.figures import builders
-from app.figures.service import Scale, View, relation_view
+from app.exceptions import Invalid, Unauthenticated
+from app.fields import IdQuery, Printable
+from app.figures import costs, curves
+from app.figures.benchmark import benchmark_layers, benchmark_rows
+from app.figures.relation_graph import relation_graph
+from app.figures.scatter import leaderboard_scatter
+from app.figures.service import View, relation_view
 from app.jobs import service as jobs
+from app.jobs.deps import OwnJob
+from app.leaderboard.service import board
 from app.teams.auth import authenticate
+from app.teams.deps import TeamDep
 from app.teams.models import Team
 
 router = APIRouter(prefix="/figures", tags=["figures"])
@@ -39,7 +46,7 @@ def layer_costs(body: ComplexityRequest) -> JSONResponse:
     reference = body.reference.analysis(("reference",)) if body.reference is not None else None
     return JSONResponse(
         {
-            "figure": builders.layer_costs(analysis, reference),
+            "figure": costs.layer_costs(analysis, reference),
             "conv_macs": analysis.conv_macs,
             "unit": "MACs per image, forward pass, conv layers only (Eqn. 1)",
         }
@@ -58,9 +65,9 @@ def relations(
     input size): nodes placed by depth (conv layers), edges coloured by trade-off."""
     viewer = _optional_team(request, session) if team else None
     if team and viewer is None:
-        raise ApiError(401, "team=true needs 'Authorization: Bearer <team token>'", "authorization")
+        raise Unauthenticated("team=true needs 'Authorization: Bearer <team token>'", "authorization")
     data = relation_view(session, viewer, scale, view)
-    figure = builders.relation_graph(data["nodes"], data["edges"], data["reference"], data["title"])
+    figure = relation_graph(data["nodes"], data["edges"], data["reference"], data["title"])
     return JSONResponse(
         {
             "figure": figure,
@@ -72,14 +79,14 @@ def relations(
 
 
 @router.get("/jobs/{job_id}/curves")
-def training_curves(job_id: IdPath, team: TeamDep, session: SessionDep) -> JSONResponse:
+def training_curves(own: OwnJob, session: SessionDep) -> JSONResponse:
     """Loss and error against epoch for one of your team's jobs, as far as it has got."""
-    job = jobs.detail(session, jobs.own_job(session, team, job_id))
+    job = jobs.detail(session, own)
     metrics = [metric.model_dump() for metric in job.metrics]
     title = f"Job {job.id}: {job.architecture_name}" + (f", seed {job.seed}" if job.seed is not None else "")
     return JSONResponse(
         {
-            "figure": builders.training_curves(metrics, title),
+            "figure": curves.training_curves(metrics, title),
             "status": job.status,
             "progress": job.progress,
             "epochs": len(metrics),
@@ -88,21 +95,21 @@ def training_curves(job_id: IdPath, team: TeamDep, session: SessionDep) -> JSONR
 
 
 @router.get("/jobs/{job_id}/benchmark")
-def benchmark(job_id: IdPath, team: TeamDep, session: SessionDep) -> JSONResponse:
+def benchmark(own: OwnJob, session: SessionDep) -> JSONResponse:
     """Each conv layer's measured share of time against its share of C, for one of your team's
     benchmark jobs (an empty figure until the result arrives)."""
-    job = jobs.detail(session, jobs.own_job(session, team, job_id))
+    job = jobs.detail(session, own)
     if job.kind != "benchmark":
-        raise ApiError(
-            422, f"job {job_id} is a {job.kind} job; its figure is /figures/jobs/{job_id}/curves", "job_id"
+        raise Invalid(
+            f"job {job.id} is a {job.kind} job; its figure is /figures/jobs/{job.id}/curves", "job_id"
         )
     result = job.result
-    rows = builders.benchmark_rows(result.details if result else None)
+    rows = benchmark_rows(result.details if result else None)
     device = result.device if result else None
     title = f"Benchmark {job.id}: time against theory"
     return JSONResponse(
         {
-            "figure": builders.benchmark_layers(rows, device, title),
+            "figure": benchmark_layers(rows, device, title),
             "rows": rows,
             "device": device,
             "status": job.status,
@@ -121,10 +128,8 @@ def leaderboard(
 ) -> JSONResponse:
     """Top-1 error against conv MACs for the leaderboard's entries, with the Pareto front and the
     budget's tolerance band."""
-    from app.leaderboard.service import board
-
     out = board(session, team, budget_id, protocol, team_name, limit)
     budget = out.budget.model_dump()
     entries = [entry.model_dump() for entry in out.entries]
     title = f"{budget['name']}: error against cost"
-    return JSONResponse({"figure": builders.leaderboard_scatter(entries, budget, title)})
+    return JSONResponse({"figure": leaderboard_scatter(entries, budget, title)})

@@ -1,4 +1,4 @@
-"""Data for the figures, gathered from the engine and the database (the builders stay pure).
+"""Data for the figures, gathered from the engine and the database (the figure modules stay pure).
 
 Team visibility: a team sees only its own architectures, jobs and results here.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from statistics import fmean
-from typing import Literal
+from typing import Any, Literal, TypedDict
 
 from pydantic import ValidationError
 from sqlalchemy import or_, select
@@ -15,22 +15,24 @@ from sqlalchemy.orm import Session
 
 from app.arch.analysis import analyse
 from app.arch.notation import format_spec
-from app.arch.presets import Preset, presets
+from app.arch.presets import Preset, Scale, of_scale, reference
 from app.arch.relations import find_relations
 from app.arch.spec import Conv, Spec, expand
 from app.architectures.models import Architecture
-from app.figures.builders import GraphEdge, GraphNode
 from app.figures.graph import FIGURE_TITLES, PAPER_FIGURES, transitive_reduction
+from app.figures.relation_graph import GraphEdge, GraphNode
 from app.jobs.models import Result
 from app.teams.models import Team
 
-Scale = Literal["paper", "s36"]
 View = Literal["all", "1", "2", "3"]
 MAX_TEAM_NODES = 200
 
 
-def reference_preset(scale: Scale) -> str:
-    return "A" if scale == "paper" else f"A-{scale}"
+class RelationView(TypedDict):
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    reference: str  # the reference model's name: "A" or "A-s36"
+    title: str
 
 
 def paper_error(preset: Preset) -> str:
@@ -62,7 +64,8 @@ def measured_errors(session: Session, team: Team, ids: list[int]) -> dict[int, s
     ).all()
     groups: dict[tuple[int, str], list[tuple[float, int]]] = defaultdict(list)
     for architecture_id, protocol, error, result_id in rows:
-        groups[(architecture_id, protocol)].append((error, result_id))
+        if error is not None:  # the query excludes None; this tells the type checker
+            groups[(architecture_id, protocol)].append((error, result_id))
     best: dict[int, tuple[tuple[int, int], str, list[float]]] = {}
     for (architecture_id, protocol), values in groups.items():
         key = (len(values), max(result_id for _, result_id in values))
@@ -76,19 +79,19 @@ def measured_errors(session: Session, team: Team, ids: list[int]) -> dict[int, s
     return out
 
 
-def relation_view(session: Session | None, team: Team | None, scale: Scale, view: View) -> dict:
+def relation_view(session: Session | None, team: Team | None, scale: Scale, view: View) -> RelationView:
     """Nodes and edges of the relation graph of the presets at `scale`, plus the team's
     architectures of the same input size when `team` is given.
 
     `view` "1", "2" or "3" keeps the paper's models of that figure (and team architectures linked
     to them by that figure's trade-off) and drops edges implied by others (B->E, given B->D->E).
     """
-    chosen = [p for p in presets().values() if p.scale == scale]
+    chosen = of_scale(scale)
     side = chosen[0].spec.input
-    reference = reference_preset(scale)
-    reference_macs = analyse(presets()[reference].spec).conv_macs
+    reference_model = reference(scale)
+    reference_macs = analyse(reference_model.spec).conv_macs
     specs: dict[str, Spec] = {p.name: p.spec for p in chosen}
-    meta: dict[str, dict] = {
+    meta: dict[str, dict[str, Any]] = {
         p.name: {"kind": "preset", "id": None, "model": p.model, "paper": paper_error(p), "measured": None}
         for p in chosen
     }
@@ -172,4 +175,4 @@ def relation_view(session: Session | None, team: Team | None, scale: Scale, view
         if view == "all"
         else f"{FIGURE_TITLES[int(view)]} ({scale_text})"
     )
-    return {"nodes": nodes, "edges": edges, "reference": reference, "title": title}
+    return {"nodes": nodes, "edges": edges, "reference": reference_model.name, "title": title}
