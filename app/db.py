@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import JSON, DateTime, Engine, Select, create_engine, event, func, select
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -36,8 +37,19 @@ class UTCDateTime(TypeDecorator):
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
+# Every constraint and index gets a predictable name (docs/design.md, "Database"), so a later
+# migration can drop or alter it by name on SQLite and PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
 class Base(DeclarativeBase):
-    pass
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 def make_engine(url: str) -> Engine:
@@ -83,7 +95,12 @@ def session_scope(url: str) -> Iterator[Session]:
         session.close()
 
 
-def paginate(session: Session, query: Select, page: int, per_page: int) -> tuple[list, int]:
-    """Page `page` (from 1) of the ordered `query`'s rows, and how many rows there are in all."""
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    return list(session.execute(query.offset((page - 1) * per_page).limit(per_page)).all()), total
+def commit(session: Session, conflict: Exception) -> None:
+    """Commit the service's unit of work (docs/design.md, "Decisions": services commit). A unique
+    or foreign-key violation that a concurrent writer caused after the service's own check
+    surfaces here; it becomes `conflict` (a 409), not a 500."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise conflict from None

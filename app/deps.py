@@ -1,21 +1,27 @@
-"""Request-scoped dependencies: settings, a database session, the calling team."""
+"""Request-scoped dependencies every domain shares: settings, a database session, the page asked
+for. The calling team is `app.teams.deps`; a domain's own resources are in its `deps.py`
+(docs/design.md, "Layers and imports"), so this module imports no domain.
+
+The session is only closed here, never committed: services commit their own unit of work
+(docs/design.md, "Decisions"); whatever a failed request left uncommitted is rolled back on close.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from app.db import session_factory
+from app.pagination import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, PageParams
 from app.settings import Settings
-from app.teams.auth import authenticate, check_admin
-from app.teams.models import Team
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -30,13 +36,11 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def current_team(request: Request, session: SessionDep) -> Team:
-    return authenticate(session, request.headers.get("authorization"))
+def page_params(
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = DEFAULT_PER_PAGE,
+) -> PageParams:
+    return PageParams(page, per_page)
 
 
-def require_admin(request: Request, settings: SettingsDep) -> None:
-    check_admin(settings, request.headers.get("authorization"))
-
-
-TeamDep = Annotated[Team, Depends(current_team)]
-AdminDep = Annotated[None, Depends(require_admin)]
+PageDep = Annotated[PageParams, Depends(page_params)]

@@ -4,11 +4,15 @@
  "field": "spec.layers[3].size",
  "errors": [{"field": ..., "message": ..., "type": ...}, ...],
  "position": 17}            # only for notation errors: 0-based character offset
+
+The one place where the domain's errors (app.exceptions) become status codes (docs/design.md,
+"Errors"): services raise `NotFound`, `Conflict` ...; `STATUS` below says what each one is over HTTP.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,44 +21,51 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.arch.errors import NotationError, SpecError
+from app.exceptions import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    QuotaExceeded,
+    Unauthenticated,
+    Unavailable,
+    field_name,
+)
 
 log = logging.getLogger("isocost")
-_LAYER_TAGS = {"conv", "maxpool", "avgpool", "spp", "gap", "fc"}
 
 
-class ApiError(Exception):
-    """An error with an HTTP status, raised by services and routers."""
-
-    def __init__(
-        self, status: int, message: str, field: str | None = None, headers: dict | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.message, self.field, self.headers = status, message, field, headers
-
-
-def field_name(loc: tuple | list) -> str:
-    """("body", "spec", "layers", 3, "conv", "size") -> "spec.layers[3].size"."""
-    out = ""
-    previous: object = None
-    for part in loc:
-        if part == "body" and not out:
-            continue
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif not (isinstance(previous, int) and part in _LAYER_TAGS):  # drop union tags
-            out += f".{part}" if out else str(part)
-        previous = part
-    return out
+STATUS: dict[type[DomainError], int] = {
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Invalid: 422,
+    QuotaExceeded: 429,
+    Unavailable: 503,
+}
+# RFC 9110: a 401 names the scheme the client should use.
+_HEADERS: dict[type[DomainError], dict[str, str]] = {Unauthenticated: {"WWW-Authenticate": "Bearer"}}
 
 
-def _body(message: str, field: str | None, errors: list[dict] | None = None, **extra) -> dict:
+def status_of(error: DomainError) -> int:
+    """The status of the nearest mapped class, so a subclass of NotFound is still a 404."""
+    return next((STATUS[cls] for cls in type(error).__mro__ if cls in STATUS), 500)
+
+
+def _body(
+    message: str, field: str | None, errors: list[dict[str, Any]] | None = None, position: int | None = None
+) -> dict[str, Any]:
     detail = f"{field}: {message}" if field and not message.startswith(field) else message
-    return {
+    body: dict[str, Any] = {
         "detail": detail,
         "field": field,
         "errors": errors or [{"field": field, "message": message}],
-        **extra,
     }
+    if position is not None:  # notation errors only: where in the string the parser stopped
+        body["position"] = position
+    return body
 
 
 def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -73,12 +84,13 @@ def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
 
 def _spec_error(request: Request, exc: SpecError) -> JSONResponse:
     field = field_name(exc.loc) or None
-    extra = {"position": exc.position} if isinstance(exc, NotationError) else {}
-    return JSONResponse(_body(exc.message, field, **extra), status_code=422)
+    position = exc.position if isinstance(exc, NotationError) else None
+    return JSONResponse(_body(exc.message, field, position=position), status_code=422)
 
 
-def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-    return JSONResponse(_body(exc.message, exc.field), status_code=exc.status, headers=exc.headers)
+def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    headers = next((_HEADERS[cls] for cls in type(exc).__mro__ if cls in _HEADERS), None)
+    return JSONResponse(_body(exc.message, exc.field), status_code=status_of(exc), headers=headers)
 
 
 def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -96,11 +108,12 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(SpecError, _spec_error)
-    app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)
+    # The decorator form, as Starlette types add_exception_handler for handlers of any Exception.
+    app.exception_handler(RequestValidationError)(_validation)
+    app.exception_handler(SpecError)(_spec_error)
+    app.exception_handler(DomainError)(_domain_error)
+    app.exception_handler(StarletteHTTPException)(_http_error)
+    app.exception_handler(Exception)(_unexpected)
 
 
 class BodyLimit:

@@ -3,6 +3,7 @@ dashboard (frontend/) at /."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from app.jobs.router import router as jobs_router
 from app.leaderboard.router import router as leaderboard_router
 from app.settings import Settings, get_settings
 from app.teams.router import router as teams_router
+from app.vocabulary.router import router as vocabulary_router
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -34,7 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         reconciler = Reconciler(settings)
         reconciler.start()
         yield
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(budgets_router, prefix=API)
     app.include_router(leaderboard_router, prefix=API)
     app.include_router(jobs_router, prefix=API)
+    app.include_router(vocabulary_router, prefix=API)
 
     @app.get("/healthz", tags=["ops"])
     def healthz(request: Request) -> JSONResponse:
@@ -66,12 +69,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             with session_factory(settings.database_url)() as session:
                 session.execute(text("SELECT 1"))
-            database = {"ok": True, "detail": "ok"}
+            database_ok, database_detail = True, "ok"
         except Exception as error:
-            database = {"ok": False, "detail": f"{type(error).__name__}: {error}"}
-        ok, detail = broker_reachable(settings)
-        body = {"database": database, "broker": {"ok": ok, "detail": detail}}
-        body["ok"] = database["ok"] and ok
+            database_ok, database_detail = False, f"{type(error).__name__}: {error}"
+        broker_ok, broker_detail = broker_reachable(settings)
+        body = {
+            "database": {"ok": database_ok, "detail": database_detail},
+            "broker": {"ok": broker_ok, "detail": broker_detail},
+            "ok": database_ok and broker_ok,
+        }
         return JSONResponse(body, status_code=200 if body["ok"] else 503)
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)

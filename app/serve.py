@@ -38,14 +38,14 @@ def local_token(settings: Settings) -> str:
     return token
 
 
-def start_worker(queues: str = "cpu,gpu") -> subprocess.Popen:
+def start_worker(queues: str = "cpu,gpu") -> subprocess.Popen[bytes]:
     # Its own session, so Ctrl-C in the terminal reaches us and we stop it in order.
     return subprocess.Popen(
         [sys.executable, "-m", "app.cli", "worker", "--queues", queues], start_new_session=True
     )
 
 
-def stop(process: subprocess.Popen, grace_s: float = 5.0) -> None:
+def stop(process: subprocess.Popen[bytes], grace_s: float = 5.0) -> None:
     """SIGTERM to the worker (Celery's warm shutdown stops its pool), then SIGKILL to the whole
     group: an interrupted job resumes from its checkpoint once the reconciler re-queues it."""
     if process.poll() is not None:

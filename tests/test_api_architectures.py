@@ -148,6 +148,23 @@ def test_rename_and_publish(client, team) -> None:
     assert response.status_code == 409 and response.json()["field"] == "name"
 
 
+def test_a_name_taken_concurrently_is_a_409(client, team, monkeypatch) -> None:
+    """Another request can take the name between the service's check and its commit: the unique
+    constraint then fails the commit, which must still be the 409, not a 500."""
+    from app.architectures import service
+
+    taken = save(client, team)["name"]
+    other = save(client, team)
+    monkeypatch.setattr(service, "_name_taken", lambda *args, **kwargs: False)  # the check misses it
+    for response in (
+        client.post(URL, json={"name": taken, "preset": "A-s36"}, headers=team.headers),
+        client.patch(f"{URL}/{other['id']}", json={"name": taken}, headers=team.headers),
+    ):
+        assert response.status_code == 409, response.text
+        assert response.json()["detail"] == f"name: your team already has an architecture named {taken!r}"
+    assert client.get(f"{URL}/{other['id']}", headers=team.headers).json()["name"] == other["name"]
+
+
 def test_others_cannot_change_or_delete(client, team, other_team) -> None:
     private = save(client, other_team)
     public = save(client, other_team, published=True)

@@ -26,7 +26,7 @@ def test_complexity_table_on_model_a(capsys) -> None:
     code, out, _ = run(capsys, "complexity", "A")
     assert code == 0
     assert "conv1  conv 7x7/2     3x224x224 -> 64x109x109  111,776,448" in out
-    assert "conv MACs (C, Eqn. 1)  854,954,688 MAC" in out
+    assert "conv MACs (C, Eqn. 1)  854,954,688 MACs (855 M MACs)" in out
     assert "1 MAC = 2 FLOPs" in out
 
 
@@ -37,6 +37,7 @@ def test_complexity_json_is_the_documented_object(capsys) -> None:
     assert set(data) == {
         "name",
         "notation",
+        "spec_hash",
         "spec",
         "input",
         "unit",
@@ -107,9 +108,22 @@ def test_replace_and_presets(capsys) -> None:
     assert "unknown" in out and "11.8% top-5" in out
 
 
+COMMANDS = [
+    ["complexity"], ["presets"], ["replace"], ["serve"], ["worker"], ["db"], ["db", "upgrade"],
+    ["team"], ["team", "create"], ["submit"],
+]  # fmt: skip
+
+
 def test_console_script_help() -> None:
-    for argv in (["--help"], ["complexity", "--help"], ["presets", "--help"], ["replace", "--help"]):
-        done = subprocess.run(
-            [sys.executable, "-m", "app.cli", *argv], capture_output=True, text=True, check=True
-        )
-        assert "usage: isocost" in done.stdout
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "usage: isocost" in done.stdout
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=" ".join)
+def test_every_command_has_help(capsys, argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([*argv, "--help"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: isocost {' '.join(argv)}")

@@ -33,6 +33,11 @@ class ArchitectureUpdate(BaseModel):
 
 
 class ArchitectureOut(BaseModel):
+    """Read from a row of `service.select_out`: the architecture's columns plus `team_name`,
+    `owned` and `in_use`, computed in the same query."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
     team_id: int
@@ -50,19 +55,14 @@ class ArchitectureOut(BaseModel):
 
 
 class Duplicate(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
 
 
 class ArchitectureCreated(ArchitectureOut):
     duplicates: list[Duplicate] = Field(description="your other architectures with the same spec")
-
-
-class ArchitecturePage(BaseModel):
-    items: list[ArchitectureOut]
-    total: int
-    page: int
-    per_page: int
 
 
 Scope = Literal["team", "public"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from app.budgets import service
+from app.budgets.deps import OwnBudget
 from app.budgets.schemas import BudgetCreate, BudgetOut
-from app.deps import SessionDep, TeamDep
-from app.fields import IdPath
+from app.deps import SessionDep
+from app.teams.deps import TeamDep
 
 router = APIRouter(prefix="/budgets", tags=["budgets"])
 
@@ -25,7 +26,7 @@ def create(body: BudgetCreate, team: TeamDep, session: SessionDep) -> BudgetOut:
 
 
 @router.delete("/{budget_id}", status_code=204, response_class=Response)
-def delete(budget_id: IdPath, team: TeamDep, session: SessionDep) -> Response:
+def delete(budget: OwnBudget, session: SessionDep) -> Response:
     """Only the team that created a budget may delete it; built-ins stay."""
-    service.delete(session, team, budget_id)
+    service.delete(session, budget)
     return Response(status_code=204)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from app.arch.spec import Limits
 from app.fields import Name, RowId
@@ -47,6 +47,8 @@ class BudgetCreate(BaseModel):
 
 
 class BudgetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
     reference_conv_macs: int = Field(description="C of the reference: MACs per image, forward, conv layers")
@@ -55,4 +57,8 @@ class BudgetOut(BaseModel):
     input_side: int = Field(description="only models with this input height and width compete")
     tolerance: float
     team_id: int | None = Field(description="the team that created it; null for built-ins")
-    builtin: bool
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def builtin(self) -> bool:
+        return self.team_id is None

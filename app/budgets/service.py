@@ -6,36 +6,32 @@ import math
 from fractions import Fraction
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.arch.analysis import analyse
 from app.arch.presets import presets
-from app.architectures.service import visible_architecture
+from app.architectures.service import referenced_architecture
 from app.budgets.models import Budget
 from app.budgets.schemas import BudgetCreate, BudgetOut
-from app.errors import ApiError
+from app.db import commit
+from app.exceptions import Conflict, Forbidden, Invalid, NotFound
 from app.teams.models import Team
-
-
-def to_out(budget: Budget) -> BudgetOut:
-    return BudgetOut(
-        id=budget.id,
-        name=budget.name,
-        reference_conv_macs=budget.reference_conv_macs,
-        reference_preset=budget.reference_preset,
-        reference_architecture_id=budget.reference_architecture_id,
-        input_side=budget.input_side,
-        tolerance=budget.tolerance,
-        team_id=budget.team_id,
-        builtin=budget.team_id is None,
-    )
 
 
 def get_budget(session: Session, budget_id: int, field: str = "budget_id") -> Budget:
     budget = session.get(Budget, budget_id)
     if budget is None:
-        raise ApiError(404, f"no budget {budget_id}", field)
+        raise NotFound(f"no budget {budget_id}", field)
+    return budget
+
+
+def own_budget(session: Session, team: Team, budget_id: int) -> Budget:
+    """For deletes: the budget must be one `team` created; built-ins belong to nobody."""
+    budget = get_budget(session, budget_id)
+    if budget.team_id is None:
+        raise Forbidden(f"budget {budget_id} is built in and cannot be deleted", "budget_id")
+    if budget.team_id != team.id:
+        raise Forbidden(f"budget {budget_id} was created by another team", "budget_id")
     return budget
 
 
@@ -49,41 +45,47 @@ def macs_range(budget: Budget) -> tuple[int, int]:
 
 
 def list_budgets(session: Session) -> list[BudgetOut]:
-    return [to_out(b) for b in session.scalars(select(Budget).order_by(Budget.id))]
+    return [BudgetOut.model_validate(b) for b in session.scalars(select(Budget).order_by(Budget.id))]
 
 
 def _square_side(height: int, width: int, field: str) -> int:
     if height != width:
-        raise ApiError(
-            422, f"the reference's input is {height}x{width}; a budget needs a square input", field
-        )
+        raise Invalid(f"the reference's input is {height}x{width}; a budget needs a square input", field)
     return height
+
+
+def _taken(name: str) -> Conflict:
+    return Conflict(f"a budget named {name!r} exists already", "name")
+
+
+def _reference(session: Session, team: Team, body: BudgetCreate) -> tuple[int, int]:
+    """The conv MACs and input side of the one reference the body gives."""
+    if body.reference_preset is not None:
+        preset = presets().get(body.reference_preset)
+        if preset is None:
+            raise Invalid(f"no preset {body.reference_preset!r}; see GET /api/v1/presets", "reference_preset")
+        side = _square_side(preset.spec.input.height, preset.spec.input.width, "reference_preset")
+        return analyse(preset.spec).conv_macs, side
+    if body.reference_architecture_id is not None:
+        field = "reference_architecture_id"
+        architecture = referenced_architecture(session, team, body.reference_architecture_id, field)
+        shape = architecture.spec["input"]
+        return architecture.conv_macs, _square_side(shape["height"], shape["width"], field)
+    # BudgetCreate admits exactly one reference, and create() checked input_side comes with this one
+    assert body.reference_conv_macs is not None and body.input_side is not None
+    return body.reference_conv_macs, body.input_side
 
 
 def create(session: Session, team: Team, body: BudgetCreate) -> BudgetOut:
     if body.reference_conv_macs is not None and body.input_side is None:
-        raise ApiError(422, "input_side is required with reference_conv_macs", "input_side")
+        raise Invalid("input_side is required with reference_conv_macs", "input_side")
     if body.reference_conv_macs is None and body.input_side is not None:
-        raise ApiError(
-            422, "input_side comes from the reference; give it only with reference_conv_macs", "input_side"
+        raise Invalid(
+            "input_side comes from the reference; give it only with reference_conv_macs", "input_side"
         )
     if session.scalar(select(Budget.id).where(Budget.name == body.name)) is not None:
-        raise ApiError(409, f"a budget named {body.name!r} exists already", "name")
-    if body.reference_preset is not None:
-        preset = presets().get(body.reference_preset)
-        if preset is None:
-            raise ApiError(
-                422, f"no preset {body.reference_preset!r}; see GET /api/v1/presets", "reference_preset"
-            )
-        conv_macs = analyse(preset.spec).conv_macs
-        side = _square_side(preset.spec.input.height, preset.spec.input.width, "reference_preset")
-    elif body.reference_architecture_id is not None:
-        field = "reference_architecture_id"
-        architecture = visible_architecture(session, team, body.reference_architecture_id, field, status=422)
-        conv_macs = architecture.conv_macs
-        side = _square_side(architecture.spec["input"]["height"], architecture.spec["input"]["width"], field)
-    else:
-        conv_macs, side = body.reference_conv_macs, body.input_side
+        raise _taken(body.name)
+    conv_macs, side = _reference(session, team, body)
     budget = Budget(
         team_id=team.id,
         name=body.name,
@@ -94,19 +96,11 @@ def create(session: Session, team: Team, body: BudgetCreate) -> BudgetOut:
         tolerance=body.tolerance,
     )
     session.add(budget)
-    try:
-        session.commit()
-    except IntegrityError:  # the name was taken concurrently
-        session.rollback()
-        raise ApiError(409, f"a budget named {body.name!r} exists already", "name") from None
-    return to_out(budget)
+    commit(session, _taken(body.name))  # the name was taken concurrently
+    return BudgetOut.model_validate(budget)
 
 
-def delete(session: Session, team: Team, budget_id: int) -> None:
-    budget = get_budget(session, budget_id)
-    if budget.team_id is None:
-        raise ApiError(403, f"budget {budget_id} is built in and cannot be deleted", "budget_id")
-    if budget.team_id != team.id:
-        raise ApiError(403, f"budget {budget_id} was created by another team", "budget_id")
+def delete(session: Session, budget: Budget) -> None:
+    """`budget` is the team's own (app.budgets.deps.OwnBudget)."""
     session.delete(budget)
     session.commit()

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Response
 from app.arch.analysis import Analysis, analyse
 from app.arch.errors import SpecError
 from app.arch.notation import format_spec
-from app.arch.presets import presets
+from app.arch.presets import of_scale, presets, reference
 from app.arch.relations import find_relations
 from app.arch.replace import Candidate, delay_subsampling, replace_segment
+from app.arch.spec import Spec
 from app.designs.schemas import (
     ComplexityRequest,
     Delayed,
@@ -20,7 +21,7 @@ from app.designs.schemas import (
     RelationsRequest,
     ReplacementRequest,
 )
-from app.errors import ApiError
+from app.exceptions import Invalid
 
 router = APIRouter(tags=["design"])
 
@@ -28,9 +29,9 @@ router = APIRouter(tags=["design"])
 @router.post("/complexity", response_model=Analysis)
 def complexity(body: ComplexityRequest) -> Response:
     """Per-layer shapes and MACs, and totals (the same JSON as `isocost complexity --json`)."""
-    reference = body.reference.resolve(("reference",)) if body.reference else None
+    against = body.reference.resolve(("reference",)) if body.reference else None
     # Already a validated model: serialise it directly rather than validate it again (the editor's hot path).
-    return Response(body.analysis(reference=reference).model_dump_json(), media_type="application/json")
+    return Response(body.analysis(reference=against).model_dump_json(), media_type="application/json")
 
 
 @router.get("/presets", response_model=list[PresetOut])
@@ -38,8 +39,8 @@ def list_presets() -> list[PresetOut]:
     """The paper's models A-J and B', D', E', J' at paper scale (224) and at s36."""
     out = []
     for preset in presets().values():
-        reference = presets()["A" if preset.scale == "paper" else f"A-{preset.scale}"].spec
-        analysis = analyse(preset.spec, reference)
+        analysis = analyse(preset.spec, reference(preset.scale).spec)
+        assert analysis.relative_to is not None  # given a reference, analyse always relates to it
         out.append(
             PresetOut(
                 **preset.model_dump(), conv_macs=analysis.conv_macs, ratio_to_a=analysis.relative_to.ratio
@@ -58,7 +59,7 @@ def replacements(body: ReplacementRequest) -> list[Candidate]:
             spec, body.first, body.last, body.size, body.depth, body.width, body.multiple_of, body.tolerance
         )
     except SpecError as error:
-        raise ApiError(422, error.message, error.loc[0] if error.loc else None) from None
+        raise Invalid(error.message, str(error.loc[0]) if error.loc else None) from None
 
 
 @router.post("/replacements/delayed-subsampling", response_model=Delayed)
@@ -68,7 +69,7 @@ def delayed_subsampling(body: DelayRequest) -> Delayed:
     try:
         new = delay_subsampling(before.spec, body.pool)
     except SpecError as error:
-        raise ApiError(422, error.message, "pool") from None
+        raise Invalid(error.message, "pool") from None
     after = analyse(new).conv_macs
     return Delayed(spec=new, notation=format_spec(new), conv_macs=after, change=after / before.conv_macs - 1)
 
@@ -76,13 +77,13 @@ def delayed_subsampling(body: DelayRequest) -> Delayed:
 @router.post("/relations", response_model=RelationsOut)
 def relations(body: RelationsRequest) -> RelationsOut:
     """Edges between specs that differ by one replacement at matched cost (Figs. 1-3)."""
-    specs = {}
-    chosen_presets = [p for p in presets().values() if p.scale == body.presets]
+    specs: dict[str, Spec] = {}
+    chosen_presets = of_scale(body.presets) if body.presets else []
     for preset in chosen_presets:
         specs[preset.name] = preset.spec
     for i, item in enumerate(body.specs):
         if item.name in specs:
-            raise ApiError(422, f"duplicate name {item.name!r}", f"specs[{i}].name")
+            raise Invalid(f"duplicate name {item.name!r}", f"specs[{i}].name")
         specs[item.name] = item.resolve(("specs", i))
     nodes = [
         RelationNode(

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.arch.analysis import Analysis, analyse
 from app.arch.errors import NotationError, SpecError
 from app.arch.notation import parse, parse_layers
-from app.arch.presets import Preset, presets
+from app.arch.presets import Preset, Scale, presets
 from app.arch.relations import DEFAULT_TOLERANCE, Relation
 from app.arch.spec import InputShape, Limits, Spec
 
 Notation = Annotated[str, Field(min_length=1, max_length=20_000)]
+Loc = tuple[str | int, ...]  # a pydantic-style location, as SpecError.loc
 
 
 class SpecSource(BaseModel):
@@ -41,11 +42,11 @@ class SpecSource(BaseModel):
             )
         return self
 
-    def resolve(self, prefix: tuple = ()) -> Spec:
+    def resolve(self, prefix: Loc = ()) -> Spec:
         """The spec, validated by analysis; errors carry `prefix` + the field (for nested sources)."""
         return self.analysis(prefix).spec
 
-    def analysis(self, prefix: tuple = (), reference: Spec | None = None) -> Analysis:
+    def analysis(self, prefix: Loc = (), reference: Spec | None = None) -> Analysis:
         """Analyse the spec (once); errors name the field as `resolve` does."""
         key = next(k for k in ("spec", "notation", "preset") if getattr(self, k) is not None)
         try:
@@ -56,6 +57,7 @@ class SpecSource(BaseModel):
             elif self.notation is not None:
                 spec = parse(self.notation)
             else:
+                assert self.spec is not None  # _exactly_one: the one source left
                 spec = self.spec
             updates = {k: v for k, v in (("input", self.input), ("name", self.name)) if v is not None}
             return analyse(spec.model_copy(update=updates) if updates else spec, reference)
@@ -63,9 +65,10 @@ class SpecSource(BaseModel):
             error.loc = (*prefix, "notation")
             raise
         except SpecError as error:
-            if key == "notation" and error.loc[:1] == ("layers",) and len(error.loc) > 1:
+            layer = error.loc[1] if len(error.loc) > 1 and error.loc[0] == "layers" else None
+            if self.notation is not None and isinstance(layer, int):
                 # point at the layer's first character in the notation the user typed
-                position = parse_layers(self.notation)[error.loc[1]]["_position"]
+                position = parse_layers(self.notation)[layer]["_position"]
                 raise NotationError(error.message, position, self.notation) from None
             raise SpecError(error.message, (*prefix, key, *error.loc)) from None
 
@@ -110,9 +113,7 @@ class RelationsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     specs: Annotated[list[NamedSource], Field(max_length=1000)] = []
-    presets: Literal["paper", "s36"] | None = Field(
-        None, description="include the paper's models at this scale"
-    )
+    presets: Scale | None = Field(None, description="include the paper's models at this scale")
     tolerance: Annotated[float, Field(ge=0, le=1)] = DEFAULT_TOLERANCE
 
 

@@ -1,13 +1,19 @@
+"""A team's training and benchmark jobs: submitted here, run by workers, followed by polling."""
+
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from app.deps import SessionDep, SettingsDep, TeamDep
-from app.fields import IdPath, IdQuery
+from app.deps import PageDep, SessionDep, SettingsDep
+from app.fields import IdQuery
 from app.jobs import service
-from app.jobs.schemas import JobDetail, JobPage, JobRequest, Submitted
+from app.jobs.deps import OwnJob
+from app.jobs.schemas import JobDetail, JobOut, JobRequest, Submitted
+from app.jobs.status import JobStatus
+from app.pagination import Page
+from app.teams.deps import TeamDep
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -16,31 +22,28 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 def submit(body: JobRequest, team: TeamDep, session: SessionDep, settings: SettingsDep) -> Submitted:
     """Train (one job per seed) or benchmark one of your architectures. The job is stored
     first and then queued; `GET /jobs/{id}` follows it."""
-    jobs = service.submit(session, settings, team, body)
-    return Submitted(jobs=[service.detail(session, job) for job in jobs])
+    return service.submit(session, settings, team, body)
 
 
-@router.get("", response_model=JobPage)
+@router.get("", response_model=Page[JobOut])
 def list_jobs(
     team: TeamDep,
     session: SessionDep,
-    status: Literal["queued", "running", "succeeded", "failed", "cancelled"] | None = None,
+    paging: PageDep,
+    status: JobStatus | None = None,
     kind: Literal["train", "benchmark"] | None = None,
     architecture_id: IdQuery | None = None,
-    page: Annotated[int, Query(ge=1, le=10**6)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> JobPage:
-    items, total = service.page(session, team, status, kind, architecture_id, page, per_page)
-    return JobPage(items=items, total=total, page=page, per_page=per_page)
+) -> Page[JobOut]:
+    return service.page(session, team, status, kind, architecture_id, paging)
 
 
 @router.get("/{job_id}", response_model=JobDetail)
-def get_job(job_id: IdPath, team: TeamDep, session: SessionDep) -> JobDetail:
+def get_job(job: OwnJob, session: SessionDep) -> JobDetail:
     """The job, its per-epoch metrics so far, and its result once it has one."""
-    return service.detail(session, service.own_job(session, team, job_id))
+    return service.detail(session, job)
 
 
 @router.post("/{job_id}/cancel", response_model=JobDetail)
-def cancel(job_id: IdPath, team: TeamDep, session: SessionDep) -> JobDetail:
+def cancel(job: OwnJob, session: SessionDep) -> JobDetail:
     """Queued jobs are cancelled at once; a running job's worker stops within one batch."""
-    return service.cancel(session, team, job_id)
+    return service.cancel(session, job)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from app.fields import RowId
 from app.jobs.params import BenchmarkParams, TrainParams
+from app.jobs.status import JobStatus
 
 
 class JobRequest(BaseModel):
@@ -29,7 +30,7 @@ class JobRequest(BaseModel):
     queue: Literal["gpu", "cpu"] | None = Field(
         None, description="default: the server's ISOCOST_DEFAULT_QUEUE"
     )
-    params: dict = Field(
+    params: dict[str, Any] = Field(
         default_factory=dict, description="TrainParams for train, BenchmarkParams for benchmark"
     )
     seeds: (
@@ -66,20 +67,23 @@ class ResultOut(BaseModel):
     latency_ms: float | None
     throughput: float | None
     device: str | None
-    provenance: dict
-    details: dict | None
+    provenance: dict[str, Any]
+    details: dict[str, Any] | None
 
 
 class JobOut(BaseModel):
+    """Read from a row of `service.select_out`: the job's columns plus `architecture_name`."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     architecture_id: int
     architecture_name: str
     kind: str
     queue: str
-    params: dict
+    params: dict[str, Any]
     protocol: str
-    seed: int | None
-    status: str
+    status: JobStatus
     progress: float
     attempts: int
     cancel_requested: bool
@@ -92,6 +96,13 @@ class JobOut(BaseModel):
     heartbeat_at: datetime | None
     finished_at: datetime | None
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def seed(self) -> int | None:
+        """A training job's seed; null for benchmarks."""
+        seed = self.params.get("seed") if self.kind == "train" else None
+        return seed if isinstance(seed, int) else None
+
 
 class JobDetail(JobOut):
     metrics: list[MetricOut]
@@ -102,11 +113,7 @@ class Submitted(BaseModel):
     jobs: list[JobOut]
 
 
-class JobPage(BaseModel):
-    items: list[JobOut]
-    total: int
-    page: int
-    per_page: int
-
-
-ParamsModel = {"train": TrainParams, "benchmark": BenchmarkParams}
+ParamsModel: dict[str, type[TrainParams] | type[BenchmarkParams]] = {
+    "train": TrainParams,
+    "benchmark": BenchmarkParams,
+}

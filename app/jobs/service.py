@@ -3,36 +3,40 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from app.architectures.models import Architecture
-from app.architectures.service import visible_architecture
-from app.db import paginate
-from app.errors import ApiError, field_name
+from app.architectures.service import referenced_architecture
+from app.exceptions import Conflict, Forbidden, Invalid, NotFound, QuotaExceeded, field_name
 from app.jobs import lifecycle
 from app.jobs.broker import send
 from app.jobs.models import Job, Metric, Result
-from app.jobs.params import TrainParams
-from app.jobs.schemas import JobDetail, JobOut, JobRequest, MetricOut, ParamsModel, ResultOut
+from app.jobs.params import BenchmarkParams, TrainParams
+from app.jobs.schemas import JobDetail, JobOut, JobRequest, ParamsModel, Submitted
+from app.jobs.status import FINISHED, JobStatus
+from app.pagination import Page, PageParams, paginate
 from app.settings import Settings
 from app.teams.models import Team
 
 log = logging.getLogger("isocost.jobs")
 
 
-def _params(body: JobRequest, settings: Settings, architecture: Architecture) -> list:
+def _params(
+    body: JobRequest, settings: Settings, architecture: Architecture
+) -> list[TrainParams | BenchmarkParams]:
     """Validated params, one per seed for training, within the server's caps."""
     try:
         params = ParamsModel[body.kind].model_validate(body.params)
     except ValidationError as error:
         first = error.errors()[0]
         field = field_name(("params", *first["loc"]))
-        raise ApiError(422, str(first["msg"]).removeprefix("Value error, "), field) from None
+        raise Invalid(str(first["msg"]).removeprefix("Value error, "), field) from None
     if body.seeds is not None and body.kind != "train":
-        raise ApiError(422, "seeds apply to training jobs only", "seeds")
+        raise Invalid("seeds apply to training jobs only", "seeds")
     caps = [
         (getattr(params, "epochs", None), settings.max_epochs, "params.epochs"),
         (getattr(params, "time_budget_s", None), settings.max_time_budget_s, "params.time_budget_s"),
@@ -43,28 +47,30 @@ def _params(body: JobRequest, settings: Settings, architecture: Architecture) ->
     ]
     for value, cap, field in caps:
         if value is not None and value > cap:
-            raise ApiError(422, f"{value:,} is over this server's limit of {cap:,}", field)
+            raise Invalid(f"{value:,} is over this server's limit of {cap:,}", field)
     if isinstance(params, TrainParams):
         seeds = body.seeds or [params.seed]
         return [params.model_copy(update={"seed": seed}) for seed in dict.fromkeys(seeds)]
     return [params]
 
 
-def submit(session: Session, settings: Settings, team: Team, body: JobRequest) -> list[Job]:
-    """Write the jobs first, then hand them to the broker; if it is down they stay queued and
-    unsent, and the reconciler sends them when it is back."""
-    architecture = visible_architecture(session, team, body.architecture_id, status=422)
+def submit(session: Session, settings: Settings, team: Team, body: JobRequest) -> Submitted:
+    """Commit the jobs first, then hand them to the broker (docs/design.md, "How a job flows"):
+    a worker must find the row it is sent. If the broker is down they stay queued and unsent,
+    and the reconciler sends them when it is back."""
+    architecture = referenced_architecture(session, team, body.architecture_id, "architecture_id")
     if architecture.team_id != team.id:
-        raise ApiError(
-            403, "jobs run on your own architectures: save a copy of this one first", "architecture_id"
+        raise Forbidden(
+            "jobs run on your own architectures: save a copy of this one first", "architecture_id"
         )
     all_params = _params(body, settings, architecture)
-    queued = session.scalar(select(func.count()).where(Job.team_id == team.id, Job.status == "queued"))
+    queued = (
+        session.scalar(select(func.count()).where(Job.team_id == team.id, Job.status == JobStatus.queued))
+        or 0
+    )
     if queued + len(all_params) > settings.max_queued_jobs_per_team:
-        raise ApiError(
-            429,
-            f"your team has {queued} queued jobs; the limit is {settings.max_queued_jobs_per_team}",
-            "seeds",
+        raise QuotaExceeded(
+            f"your team has {queued} queued jobs; the limit is {settings.max_queued_jobs_per_team}", "seeds"
         )
     queue = body.queue or settings.default_queue
     jobs = [
@@ -87,37 +93,48 @@ def submit(session: Session, settings: Settings, team: Team, body: JobRequest) -
             log.warning("broker unreachable; job %s stays queued until it is back: %s", job.id, error)
             break
         lifecycle.mark_sent(session, job.id)
-    for job in jobs:
-        session.refresh(job)
-    return jobs
+    ids = [job.id for job in jobs]
+    rows = session.execute(select_out().where(Job.id.in_(ids)).order_by(Job.id)).all()
+    return Submitted(jobs=[JobOut.model_validate(row) for row in rows])
 
 
 def own_job(session: Session, team: Team, job_id: int) -> Job:
     job = session.get(Job, job_id)
     if job is None or job.team_id != team.id:
-        raise ApiError(404, f"no job {job_id} in your team", "job_id")
+        raise NotFound(f"no job {job_id} in your team", "job_id")
     return job
 
 
-def to_out(job: Job, architecture_name: str) -> JobOut:
-    columns = {key: getattr(job, key) for key in JobOut.model_fields if hasattr(Job, key)}
-    seed = job.params.get("seed") if job.kind == "train" else None
-    return JobOut(**columns, architecture_name=architecture_name, seed=seed)
-
-
-def detail(session: Session, job: Job) -> JobDetail:
-    name = session.scalar(select(Architecture.name).where(Architecture.id == job.architecture_id))
-    metrics = session.scalars(select(Metric).where(Metric.job_id == job.id).order_by(Metric.epoch)).all()
-    result = session.scalar(select(Result).where(Result.job_id == job.id))
-    return JobDetail(
-        **to_out(job, name).model_dump(),
-        metrics=[MetricOut.model_validate(m) for m in metrics],
-        result=ResultOut.model_validate(result) if result else None,
+def select_out() -> Select[Any]:
+    """Every column JobOut reads: the job's own and its architecture's name."""
+    return select(*Job.__table__.columns, Architecture.name.label("architecture_name")).join(
+        Architecture, Architecture.id == Job.architecture_id
     )
 
 
-def page(session: Session, team: Team, status: str | None, kind: str | None, architecture_id: int | None,
-         page_number: int, per_page: int) -> tuple[list[JobOut], int]:  # fmt: skip
+def _out_row(session: Session, job_id: int) -> Row[Any]:
+    return session.execute(select_out().where(Job.id == job_id)).one()
+
+
+def detail(session: Session, job: Job) -> JobDetail:
+    """The job as its team sees it, with its metrics so far and its result once there is one."""
+    # The job row first: a worker commits `succeeded` and the result together, so a status read
+    # before the result can never be `succeeded` without it (read the other way round, it can).
+    row = _out_row(session, job.id)
+    metrics = session.scalars(select(Metric).where(Metric.job_id == job.id).order_by(Metric.epoch)).all()
+    result = session.scalar(select(Result).where(Result.job_id == job.id))
+    return JobDetail.model_validate({**row._mapping, "metrics": metrics, "result": result})
+
+
+def page(
+    session: Session,
+    team: Team,
+    status: JobStatus | None,
+    kind: str | None,
+    architecture_id: int | None,
+    params: PageParams,
+) -> Page[JobOut]:
+    """The team's jobs, newest first, filtered by whichever of the filters are given."""
     conditions = [Job.team_id == team.id]
     if status:
         conditions.append(Job.status == status)
@@ -125,18 +142,12 @@ def page(session: Session, team: Team, status: str | None, kind: str | None, arc
         conditions.append(Job.kind == kind)
     if architecture_id is not None:
         conditions.append(Job.architecture_id == architecture_id)
-    query = (
-        select(Job, Architecture.name)
-        .join(Architecture, Architecture.id == Job.architecture_id)
-        .where(*conditions)
-        .order_by(Job.id.desc())
-    )
-    rows, total = paginate(session, query, page_number, per_page)
-    return [to_out(job, name) for job, name in rows], total
+    rows, total = paginate(session, select_out().where(*conditions).order_by(Job.id.desc()), params)
+    return params.envelope([JobOut.model_validate(row) for row in rows], total)
 
 
-def cancel(session: Session, team: Team, job_id: int) -> JobDetail:
-    job = own_job(session, team, job_id)
-    if job.status in ("succeeded", "failed", "cancelled"):
-        raise ApiError(409, f"job {job_id} is already {job.status}", "job_id")
+def cancel(session: Session, job: Job) -> JobDetail:
+    """`job` is the team's own (app.jobs.deps.OwnJob). The transition commits itself (lifecycle)."""
+    if JobStatus(job.status) in FINISHED:
+        raise Conflict(f"job {job.id} is already {job.status}", "job_id")
     return detail(session, lifecycle.request_cancel(session, job))

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.deps import SessionDep, TeamDep
+from app.deps import SessionDep
 from app.fields import MAX_ID, Printable
 from app.leaderboard.schemas import LeaderboardOut
 from app.leaderboard.service import board
+from app.teams.deps import TeamDep
 
 router = APIRouter(tags=["leaderboard"])
 

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from app.architectures.models import Architecture
 from app.budgets.models import Budget
-from app.budgets.service import get_budget, macs_range, to_out
+from app.budgets.schemas import BudgetOut
+from app.budgets.service import get_budget, macs_range
 from app.jobs.models import Result
 from app.leaderboard.schemas import Entry, LeaderboardOut
 from app.teams.models import Team
@@ -50,7 +51,9 @@ def _eligible(budget: Budget, viewer: Team) -> list[ColumnElement[bool]]:
     ]
 
 
-def _latest_benchmarks(session: Session, ids: list[int]) -> dict[int, tuple]:
+def _latest_benchmarks(
+    session: Session, ids: list[int]
+) -> dict[int, tuple[float | None, float | None, str | None]]:
     """architecture_id -> (latency_ms, throughput, device) of its most recent benchmark result."""
     if not ids:
         return {}
@@ -64,7 +67,7 @@ def _latest_benchmarks(session: Session, ids: list[int]) -> dict[int, tuple]:
             Result.id.in_(latest)
         )
     )
-    return {row[0]: tuple(row[1:]) for row in rows}
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
 def board(
@@ -81,7 +84,7 @@ def board(
     comparable) and before the `team_name` filter, so a team's rows keep their board positions;
     equal means share a rank. `protocol` and `team_name` filter when given (an empty string is no
     filter); `protocols` lists every protocol on the board whatever the filters. Raises
-    ApiError(404) for an unknown budget."""
+    NotFound for an unknown budget."""
     budget = get_budget(session, budget_id)
     eligible = _eligible(budget, viewer_team)
     joined = Result.__table__.join(Architecture.__table__, Architecture.id == Result.architecture_id)
@@ -150,4 +153,4 @@ def board(
                 device=device,
             )
         )
-    return LeaderboardOut(budget=to_out(budget), protocols=list(protocols), entries=entries)
+    return LeaderboardOut(budget=BudgetOut.model_validate(budget), protocols=list(protocols), entries=entries)

@@ -1,4 +1,8 @@
-"""Team tokens: random, shown once, stored as SHA-256, checked in constant time."""
+"""Team tokens: random, shown once, stored as SHA-256, checked in constant time.
+
+`create_team` and `issue_token` only flush: the caller's unit of work commits (app.teams.service
+for the API, `session_scope` for the CLI and `isocost serve`).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,11 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
-from app.errors import ApiError
+from app.exceptions import Conflict, Forbidden, Unauthenticated
 from app.settings import Settings
 from app.teams.models import Team, Token
 
 TOKEN_PREFIX = "iso_"
-_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 def hash_token(token: str) -> str:
@@ -31,10 +33,14 @@ def issue_token(session: Session, team: Team, label: str) -> tuple[Token, str]:
     return row, token
 
 
+def team_name_taken(name: str) -> Conflict:
+    return Conflict(f"a team named {name!r} exists already", "name")
+
+
 def create_team(session: Session, name: str) -> tuple[Team, str]:
     """A team and its first token (label "initial")."""
     if session.scalar(select(Team).where(Team.name == name)):
-        raise ApiError(409, f"a team named {name!r} exists already", "name")
+        raise team_name_taken(name)
     team = Team(name=name)
     session.add(team)
     session.flush()
@@ -45,11 +51,8 @@ def create_team(session: Session, name: str) -> tuple[Team, str]:
 def _bearer(header: str | None) -> str:
     scheme, _, value = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
-        raise ApiError(
-            401,
-            "missing bearer token: send 'Authorization: Bearer <team token>'",
-            "authorization",
-            _CHALLENGE,
+        raise Unauthenticated(
+            "missing bearer token: send 'Authorization: Bearer <team token>'", "authorization"
         )
     return value.strip()
 
@@ -59,21 +62,16 @@ def authenticate(session: Session, header: str | None) -> Team:
     row = session.scalar(select(Token).where(Token.token_hash == digest))
     # The lookup is by digest; compare_digest keeps the final check free of timing leaks too.
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at is not None:
-        raise ApiError(401, "invalid or revoked token", "authorization", _CHALLENGE)
-    return session.get(Team, row.team_id)
+        raise Unauthenticated("invalid or revoked token", "authorization")
+    team = session.get(Team, row.team_id)
+    if team is None:  # the token's team was deleted under us (tokens cascade with their team)
+        raise Unauthenticated("invalid or revoked token", "authorization")
+    return team
 
 
 def check_admin(settings: Settings, header: str | None) -> None:
     expected = settings.admin_token.get_secret_value() if settings.admin_token else None
     if not expected:
-        raise ApiError(403, "no admin token is configured (set ISOCOST_ADMIN_TOKEN)", "authorization")
+        raise Forbidden("no admin token is configured (set ISOCOST_ADMIN_TOKEN)", "authorization")
     if not hmac.compare_digest(_bearer(header).encode(), expected.encode()):
-        raise ApiError(403, "not the admin token", "authorization")
-
-
-def revoke(session: Session, team: Team, token_id: int) -> None:
-    row = session.get(Token, token_id)
-    if row is None or row.team_id != team.id:
-        raise ApiError(404, f"no token {token_id} in your team", "token_id")
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
+        raise Forbidden("not the admin token", "authorization")

@@ -7,28 +7,31 @@ import hashlib
 import json
 import os
 import time
+from typing import Any
 
 import httpx
 
 from app.arch.notation import format_spec
 from app.arch.source import load_spec
-from app.cli import UsageError
+from app.cli.common import UsageError
+from app.jobs.status import FINISHED, JobStatus
 from app.settings import get_settings
-
-FINISHED = ("succeeded", "failed", "cancelled")
 
 
 def _client(args: argparse.Namespace) -> httpx.Client:
-    url = args.url or os.environ.get("ISOCOST_URL") or f"http://{get_settings().host}:{get_settings().port}"
+    settings = get_settings()
+    url = args.url or os.environ.get("ISOCOST_URL") or f"http://{settings.host}:{settings.port}"
     token = args.token or os.environ.get("ISOCOST_TOKEN")
-    if not token and get_settings().local_token_file.exists():
-        token = get_settings().local_token_file.read_text().strip()
+    if not token and settings.local_token_file.exists():
+        token = settings.local_token_file.read_text().strip()
     if not token:
         raise UsageError("no token: pass --token, set ISOCOST_TOKEN, or run `isocost serve` once")
     return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
-def _call(client: httpx.Client, method: str, path: str, **kwargs) -> httpx.Response:
+def _call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """The response, or a UsageError naming the status and the API's `detail`. A 409 is returned:
+    the caller decides what a conflict means."""
     try:
         response = client.request(method, path, **kwargs)
     except httpx.HTTPError as error:
@@ -42,7 +45,7 @@ def _call(client: httpx.Client, method: str, path: str, **kwargs) -> httpx.Respo
     return response
 
 
-def _dataset(text: str) -> dict:
+def _dataset(text: str) -> dict[str, str]:
     kind, _, path = text.partition(":")
     return {"kind": kind, "path": path} if path else {"kind": kind}
 
@@ -50,29 +53,26 @@ def _dataset(text: str) -> dict:
 def _architecture(client: httpx.Client, args: argparse.Namespace) -> int:
     spec = load_spec(args.spec, args.input, args.channels)
     notation = format_spec(spec)
-    name = (
-        args.name or spec.name or "cli-" + hashlib.sha256(f"{notation}|{spec.input}".encode()).hexdigest()[:8]
-    )
-    response = _call(
-        client, "POST", "/api/v1/architectures", json={"name": name, "spec": spec.model_dump(mode="json")}
-    )
+    digest = hashlib.sha256(f"{notation}|{spec.input}".encode()).hexdigest()[:8]
+    name = args.name or spec.name or f"cli-{digest}"
+    body = {"name": name, "spec": spec.model_dump(mode="json")}
+    response = _call(client, "POST", "/api/v1/architectures", json=body)
     if response.status_code == 201:
-        return response.json()["id"]
+        return int(response.json()["id"])
     # The name is taken: reuse it if it is this very spec.
-    for item in _call(client, "GET", "/api/v1/architectures", params={"q": name, "per_page": 100}).json()[
-        "items"
-    ]:
+    found = _call(client, "GET", "/api/v1/architectures", params={"q": name, "per_page": 100}).json()
+    for item in found["items"]:
         if (
             item["name"] == name
             and item["notation"] == notation
             and item["spec"]["input"] == spec.input.model_dump()
         ):
-            return item["id"]
+            return int(item["id"])
     raise UsageError(f"your team has another architecture named {name!r}; pass --name")
 
 
-def _params(args: argparse.Namespace) -> dict:
-    params: dict = {}
+def _params(args: argparse.Namespace) -> dict[str, Any]:
+    params: dict[str, Any] = {}
     if args.batch_size:
         params["batch_size"] = args.batch_size
     if args.benchmark:
@@ -93,8 +93,11 @@ def submit(args: argparse.Namespace) -> int:
     except ValueError:
         raise UsageError(f"--seeds {args.seeds!r}: expected comma-separated integers") from None
     with _client(args) as client:
-        body = {"architecture_id": _architecture(client, args), "kind": "benchmark" if args.benchmark else "train",
-                "params": _params(args)}  # fmt: skip
+        body: dict[str, Any] = {
+            "architecture_id": _architecture(client, args),
+            "kind": "benchmark" if args.benchmark else "train",
+            "params": _params(args),
+        }
         if args.train:
             body["seeds"] = seeds
         if args.queue:
@@ -108,36 +111,42 @@ def submit(args: argparse.Namespace) -> int:
             jobs = [_follow(client, job["id"]) for job in jobs]
         if args.json:
             print(json.dumps(jobs, indent=2))
-    return 0 if all(job["status"] != "failed" for job in jobs) else 1
+    return 0 if all(job["status"] != JobStatus.failed for job in jobs) else 1
 
 
-def _follow(client: httpx.Client, job_id: int) -> dict:
+def _follow(client: httpx.Client, job_id: int) -> dict[str, Any]:
     from tqdm import tqdm
 
     with tqdm(
         total=100, desc=f"job {job_id}", unit="%", bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}"
     ) as bar:
         while True:
-            job = _call(client, "GET", f"/api/v1/jobs/{job_id}").json()
+            job: dict[str, Any] = _call(client, "GET", f"/api/v1/jobs/{job_id}").json()
             bar.n = round(100 * job["progress"])
             last = job["metrics"][-1] if job["metrics"] else None
             bar.set_postfix_str(
                 job["status"]
                 + (f", epoch {last['epoch']} top-1 error {last['top1_error']:.1f}%" if last else "")
             )
-            if job["status"] in FINISHED:
+            if JobStatus(job["status"]) in FINISHED:
                 break
             time.sleep(0.5)
-    result = job.get("result")
-    if job["status"] == "succeeded" and result:
-        if result["kind"] == "train":
-            print(
-                f"job {job_id}: top-1 error {result['top1_error']:.2f}%, top-5 {result['top5_error']:.2f}% on {result['device']}"
-            )
-        else:
-            print(
-                f"job {job_id}: latency {result['latency_ms']:.3f} ms (batch 1), {result['throughput']:.1f} images/s on {result['device']}"
-            )
-    else:
-        print(f"job {job_id}: {job['status']}: {job['error'] or ''}")
+    _report(job)
     return job
+
+
+def _report(job: dict[str, Any]) -> None:
+    """One line: the result of a job that succeeded, else its status and error."""
+    result = job.get("result")
+    if job["status"] != JobStatus.succeeded or not result:
+        print(f"job {job['id']}: {job['status']}: {job['error'] or ''}")
+    elif result["kind"] == "train":
+        print(
+            f"job {job['id']}: top-1 error {result['top1_error']:.2f}%, "
+            f"top-5 {result['top5_error']:.2f}% on {result['device']}"
+        )
+    else:
+        print(
+            f"job {job['id']}: latency {result['latency_ms']:.3f} ms (batch 1), "
+            f"{result['throughput']:.1f} images/s on {result['device']}"
+        )
