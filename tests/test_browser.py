@@ -22,9 +22,13 @@ import pytest
 from sqlalchemy import select
 
 from app.arch.analysis import analyse
+from app.arch.layers import LAYER_KINDS
 from app.arch.presets import presets
+from app.arch.units import UNIT_SENTENCE, format_macs
 from app.db import session_scope
 from app.jobs.models import Job, Metric, Result
+from app.jobs.results import BenchmarkDetails, LayerTiming, Timing
+from app.jobs.status import JobStatus
 from app.migrate import upgrade
 from app.settings import Settings
 from app.teams.auth import create_team
@@ -132,8 +136,9 @@ def total_text(page) -> str:
 
 def wait_total(page, conv_macs: int) -> None:
     expected = f"{conv_macs:,} MACs"
+    # `?.`: a view mounts once the vocabulary is in, so the total may not exist yet
     page.wait_for_function(
-        "expected => document.getElementById('total-macs').textContent === expected", arg=expected
+        "expected => document.getElementById('total-macs')?.textContent === expected", arg=expected
     )
 
 
@@ -325,6 +330,47 @@ def test_save_submit_and_cancel_a_job(server, browser_page) -> None:
     assert console.errors() == []
 
 
+def test_a_saved_design_is_recognised_by_its_spec_hash(server, browser_page) -> None:
+    """The dashboard knows a draft is saved by the analysis's spec_hash, not by its notation."""
+    page, console = browser_page(signed_in=True)
+    a = server.post("/complexity", {"preset": "A-s36"})
+    wait_total(page, a["conv_macs"])
+    page.fill("#design-name", f"same-{uuid.uuid4().hex[:6]}")
+    page.click("#save-button")
+    saved = page.locator("text=/Saved as architecture #\\d+\\./")
+    saved.wait_for()
+    arch_id = int(re.search(r"#(\d+)", saved.inner_text()).group(1))
+    # the same network with its repeat typed out: another notation, the same identity
+    unrolled = a["notation"].replace("(3,64)x3", "(3,64) + (3,64) + (3,64)")
+    assert server.post("/complexity", {"notation": unrolled, "input": S36})["spec_hash"] == a["spec_hash"]
+    page.fill("#notation", unrolled)
+    rows = len(a["spec"]["layers"]) + 2
+    page.wait_for_function(
+        "n => document.querySelectorAll('#layer-table tbody tr[data-index]').length === n", arg=rows
+    )
+    assert saved.is_visible() and page.locator("#job-form").is_visible()
+    page.fill("#notation", a["notation"].replace("(3,64)x3", "(3,48)x3"))  # a different network
+    page.locator("text=Save this design first").wait_for()
+    assert saved.count() == 0
+    page.goto(f"{server.url}/#/editor?arch={arch_id}")  # opened from the team's list: saved
+    page.locator("#job-form").wait_for()
+    assert console.errors() == []
+
+
+def test_the_forms_read_the_apis_vocabulary(server, browser_page) -> None:
+    """Layer kinds, job statuses, the unit sentence and MAC prefixes come from GET /vocabulary."""
+    page, console = browser_page(signed_in=True)
+    c = server.post("/complexity", {"preset": "A-s36"})["conv_macs"]
+    wait_total(page, c)
+    assert page.locator("#totals .unit").inner_text() == f"{format_macs(c)} · {UNIT_SENTENCE}"
+    options = "select => [...select.options].map(o => o.value)"
+    kinds = page.locator("tr[data-index='0'] select[data-key='type']").evaluate(options)
+    assert kinds == list(LAYER_KINDS)
+    page.goto(f"{server.url}/#/jobs")
+    assert page.locator("#jobs-status").evaluate(options) == ["", *(s.value for s in JobStatus)]
+    assert console.errors() == []
+
+
 def test_an_applied_replacement_records_its_parent_when_saved(server, browser_page) -> None:
     page, console = browser_page(signed_in=True)
     wait_total(page, server.post("/complexity", {"preset": "A-s36"})["conv_macs"])
@@ -382,14 +428,19 @@ def seed_results(server: Server) -> tuple[int, int]:
                     protocol="benchmark, batch 1 and 32, float32", status="succeeded", progress=1.0, device="cpu")  # fmt: skip
         session.add(bench)
         session.flush()
+        # the per-layer table in its one schema (app.jobs.results), as the worker writes it
+        timing = Timing(batch=1, median_s=8e-4, p10_s=7e-4, p90_s=9e-4, runs=30, calls_per_run=1,
+                        images_per_s=1250.0, images_per_s_p10=1111.1, images_per_s_p90=1428.6)  # fmt: skip
         layers = [
-            {"name": layer.name, "kind": layer.kind, "median_s": 1e-4 * (1 + i), "theoretical_share": layer.share,
-             "conv_time_share": None, "flagged": i == 0}
+            LayerTiming(name=layer.name, kind=layer.kind, median_s=1e-4 * (1 + i), p10_s=1e-4, p90_s=2e-4 * (1 + i),
+                        time_share=0.0, macs=layer.macs, theoretical_share=layer.share, conv_time_share=None,
+                        share_ratio=None, macs_per_s=None, flagged=i == 0)
             for i, layer in enumerate(analyse(presets()["F-s36"].spec).layers) if layer.kind == "conv"
         ]  # fmt: skip
+        details = BenchmarkDetails(latency=timing, throughput=timing, train_step=timing, layers=layers)
         session.add(Result(job_id=bench.id, architecture_id=ids["F-s36"], team_id=team_id, kind="benchmark",
                            protocol=bench.protocol, conv_macs=1, latency_ms=0.8, throughput=5200.0, device="cpu",
-                           provenance={}, details={"layers": layers}))  # fmt: skip
+                           provenance={}, details=details.model_dump(mode="json")))  # fmt: skip
     return training, bench.id
 
 

@@ -1,25 +1,38 @@
-// Every number leaves here with its unit. MACs are multiply-accumulates (1 MAC = 2 FLOPs).
+// Every number leaves here with its unit. MACs are multiply-accumulates (1 MAC = 2 FLOPs); the
+// unit, its one-line meaning and the decimal prefixes come from the API's vocabulary.
+import { vocabulary } from "./vocabulary.js";
 
 const INT = new Intl.NumberFormat("en-US");
 
-export const C_UNIT = "MACs per image, conv layers only (Eqn. 1)";
+/** "MACs per image, conv layers only (Eqn. 1)": what a cost C counts. */
+export function costUnit() {
+  return vocabulary().unit_sentence;
+}
 
 export function int(n) {
   return INT.format(n);
 }
 
+/** 5720832 -> ["5.72", "M"], 512 -> ["512", ""]: three significant digits, the vocabulary's
+ * decimal prefixes (largest first). The one formatter behind MACs and bytes. */
+function prefixed(n) {
+  for (const { factor, symbol } of vocabulary().prefixes) {
+    if (Math.abs(n) >= factor) return [(n / factor).toPrecision(3), symbol];
+  }
+  return [INT.format(Math.round(n)), ""];
+}
+
+const macUnit = () => `${vocabulary().unit}s`;
+
 /** 5720832 -> "5,720,832 MACs" */
 export function macsExact(n) {
-  return `${INT.format(n)} MACs`;
+  return `${INT.format(n)} ${macUnit()}`;
 }
 
 /** 5720832 -> "5.72 M MACs" */
 export function macs(n) {
-  const abs = Math.abs(n);
-  for (const [factor, prefix] of [[1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"]]) {
-    if (abs >= factor) return `${(n / factor).toPrecision(3)} ${prefix} MACs`;
-  }
-  return `${Math.round(n)} MACs`;
+  const [value, prefix] = prefixed(n);
+  return prefix ? `${value} ${prefix} ${macUnit()}` : `${value} ${macUnit()}`;
 }
 
 export function signedMacs(n) {
@@ -28,10 +41,8 @@ export function signedMacs(n) {
 
 /** 2150000 -> "2.15 MB" (decimal prefixes) */
 export function bytes(n) {
-  for (const [factor, prefix] of [[1e9, "GB"], [1e6, "MB"], [1e3, "kB"]]) {
-    if (Math.abs(n) >= factor) return `${(n / factor).toPrecision(3)} ${prefix}`;
-  }
-  return `${INT.format(n)} B`;
+  const [value, prefix] = prefixed(n);
+  return `${value} ${prefix}B`;
 }
 
 /** 0.0979 -> "9.8 %" */

@@ -1,8 +1,9 @@
-// Boot: take a token from the URL, route #/view/arg?query to a view module, keep the header's
-// sign-in state current.
+// Boot: take a token from the URL, load the shared vocabulary, route #/view/arg?query to a view
+// module, keep the header's sign-in state current.
 import * as api from "./api.js";
 import { authEvents, currentTeam, setTeam, signedIn, takeTokenFromUrl } from "./auth.js";
-import { h, fill, $, $$ } from "./dom.js";
+import { h, fill, message, $, $$ } from "./dom.js";
+import { ready as vocabularyReady } from "./vocabulary.js";
 
 const VIEWS = {
   editor: () => import("./views/editor.js"),
@@ -47,7 +48,14 @@ async function route({ focus = true } = {}) {
     else link.removeAttribute("aria-current");
   }
   document.title = `${TITLES[name]} · isocost`;
+  const vocabulary = vocabularyReady(); // fetched alongside the view's module, not after it
   const module = await VIEWS[name]();
+  try {
+    await vocabulary; // views and formatters read it synchronously: it is there before any mounts
+  } catch (error) {
+    if (mine === routing) fill(main, message("error", `The dashboard could not start: ${api.explain(error, "the vocabulary")} Reload the page to try again.`));
+    return;
+  }
   if (mine !== routing) return;
   const container = h("div", { class: `view view-${name}` });
   fill(main, container);

@@ -14,7 +14,7 @@ function blank() {
     parentId: null, // the saved architecture it derives from (recorded as parent_id on save)
     parentName: null,
     savedId: null, // the saved architecture with exactly this spec, if any
-    savedKey: null,
+    savedHash: null, // that architecture's spec_hash (see isSaved)
     reference: null, // "preset:A-s36", "arch:12" or "budget:3"
   };
 }
@@ -22,7 +22,10 @@ function blank() {
 function load() {
   try {
     const stored = JSON.parse(localStorage.getItem(KEY) || "null");
-    if (stored && typeof stored === "object") return { ...blank(), ...stored };
+    if (stored && typeof stored === "object") {
+      delete stored.savedKey; // notation+input, before spec_hash was the identity: no longer read
+      return { ...blank(), ...stored };
+    }
   } catch {
     /* a broken entry: start afresh */
   }
@@ -43,14 +46,16 @@ export function persist() {
   }
 }
 
-/** A key for "the same spec": canonical notation plus input. */
-export function specKey(analysis) {
-  const { channels, height, width } = analysis.input;
-  return `${analysis.notation}@${channels}x${height}x${width}`;
+/** Whether the draft, as last analysed, is the saved architecture it was loaded or saved as. The
+ * analysis's spec_hash is the design's identity (docs/design.md, "Spec identity"): the same
+ * network however its notation was typed, name aside. */
+export function isSaved(analysis) {
+  const draft = state.draft;
+  return Boolean(analysis && draft.savedId && draft.savedHash === analysis.spec_hash);
 }
 
 /** Replace the draft's design with `spec` (from a preset, an architecture or a replacement). */
-export function loadSpec(spec, notation, { origin = null, parentId = null, parentName = null, savedId = null, name = null } = {}) {
+export function loadSpec(spec, notation, { origin = null, parentId = null, parentName = null, savedId = null, savedHash = null, name = null } = {}) {
   const draft = state.draft;
   draft.mode = "notation";
   draft.notation = notation;
@@ -61,7 +66,7 @@ export function loadSpec(spec, notation, { origin = null, parentId = null, paren
   draft.parentId = parentId;
   draft.parentName = parentName;
   draft.savedId = savedId;
-  draft.savedKey = null;
+  draft.savedHash = savedId ? savedHash : null;
   state.analysis = null;
   state.fresh = false;
   persist();

@@ -5,6 +5,7 @@ import { signedIn } from "../auth.js";
 import { h, fill, message } from "../dom.js";
 import * as fmt from "../format.js";
 import { state, persist } from "../store.js";
+import { referenceOf, scaleOfSide } from "../vocabulary.js";
 
 const DEFAULT_TOLERANCE = 0.05; // the built-in budgets' tolerance
 
@@ -121,7 +122,8 @@ export class ReferencePanel {
   }
 
   select(key) {
-    const fallback = Number(state.draft.input.height) === 224 ? "preset:A" : "preset:A-s36";
+    // no (or an unknown) reference: model A at the scale of the draft's input size
+    const fallback = `preset:${referenceOf(scaleOfSide(state.draft.input.height))}`;
     const chosen = key && this.options.has(key) ? key : fallback;
     this.select_.value = chosen;
     state.draft.reference = chosen;

@@ -2,14 +2,10 @@
 import * as api from "../api.js";
 import { signedIn } from "../auth.js";
 import { h, fill, message, $ } from "../dom.js";
-import { state, persist, specKey } from "../store.js";
+import { state, persist, isSaved } from "../store.js";
 
 function signInHint(what) {
   return h("p", { class: "muted" }, h("a", { href: "#/signin" }, "Sign in"), ` with your team token to ${what}.`);
-}
-
-function isSaved(analysis) {
-  return Boolean(analysis && state.draft.savedId && state.draft.savedKey === specKey(analysis));
 }
 
 export class SavePanel {
@@ -54,7 +50,7 @@ export class SavePanel {
       });
       const parent = draft.parentId;
       draft.savedId = saved.id;
-      draft.savedKey = specKey(analysis);
+      draft.savedHash = saved.spec_hash;
       draft.origin = `architecture #${saved.id} ${saved.name}`;
       draft.parentId = saved.id;
       draft.parentName = saved.name;

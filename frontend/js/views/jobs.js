@@ -6,8 +6,9 @@ import { signedIn } from "../auth.js";
 import { h, fill, message } from "../dom.js";
 import * as fmt from "../format.js";
 import { render as plot, purge } from "../plot.js";
+import { latestWins } from "../latest.js";
+import { isActive, vocabulary } from "../vocabulary.js";
 
-const ACTIVE = new Set(["queued", "running"]);
 const FAST_MS = 1000;
 const SLOW_MS = 5000;
 
@@ -44,26 +45,33 @@ export function mount(root, params, args) {
 }
 
 function jobList(root) {
-  const status = h("select", { id: "jobs-status" }, h("option", { value: "" }, "any status"), ["queued", "running", "succeeded", "failed", "cancelled"].map((s) => h("option", { value: s }, s)));
+  const status = h("select", { id: "jobs-status" }, h("option", { value: "" }, "any status"), vocabulary().job_statuses.map((s) => h("option", { value: s }, s)));
   const kind = h("select", { id: "jobs-kind" }, h("option", { value: "" }, "any kind"), h("option", { value: "train" }, "train"), h("option", { value: "benchmark" }, "benchmark"));
   const body = h("div", { id: "jobs-body" });
   const note = h("p", { class: "muted small", "aria-live": "off" });
-  let stop = null;
+  let timer = null;
 
-  async function tick() {
+  // Polled, and asked again at once when a filter changes: the latest request wins, so a list
+  // for the old filters that arrives late is never shown.
+  const requests = latestWins((query) => api.get(`/jobs?${query}`), {
+    onResult: (page) => {
+      show(page);
+      const active = page.items.some((job) => isActive(job.status));
+      fill(note, active ? "Updating every second while jobs are queued or running." : `Nothing running; checking every ${SLOW_MS / 1000} s.`);
+      timer = setTimeout(refresh, active ? FAST_MS : SLOW_MS);
+    },
+    onError: (error) => {
+      fill(body, message("error", api.explain(error, "jobs")));
+      timer = setTimeout(refresh, SLOW_MS);
+    },
+  });
+
+  function refresh() {
+    clearTimeout(timer);
     const query = new URLSearchParams({ per_page: "50" });
     if (status.value) query.set("status", status.value);
     if (kind.value) query.set("kind", kind.value);
-    try {
-      const page = await api.get(`/jobs?${query}`);
-      show(page);
-      const active = page.items.some((job) => ACTIVE.has(job.status));
-      fill(note, active ? "Updating every second while jobs are queued or running." : `Nothing running; checking every ${SLOW_MS / 1000} s.`);
-      return active ? FAST_MS : SLOW_MS;
-    } catch (error) {
-      fill(body, message("error", api.explain(error, "jobs")));
-      return SLOW_MS;
-    }
+    requests.run(query);
   }
 
   function show(page) {
@@ -91,7 +99,7 @@ function jobList(root) {
                 h("td", {}, h("a", { href: `#/editor?arch=${job.architecture_id}` }, job.architecture_name)),
                 h("td", {}, job.kind),
                 h("td", { class: "num" }, job.seed ?? "—"),
-                h("td", {}, badge(job.status), job.cancel_requested && ACTIVE.has(job.status) ? h("span", { class: "muted small" }, " cancelling") : ""),
+                h("td", {}, badge(job.status), job.cancel_requested && isActive(job.status) ? h("span", { class: "muted small" }, " cancelling") : ""),
                 h("td", {}, progress(job)),
                 h("td", { class: "small" }, job.device || "—"),
                 h("td", { class: "small nowrap" }, fmt.when(job.created_at))
@@ -104,16 +112,14 @@ function jobList(root) {
     );
   }
 
-  for (const el of [status, kind]) {
-    el.addEventListener("change", () => {
-      stop?.();
-      stop = poller(tick);
-    });
-  }
+  for (const el of [status, kind]) el.addEventListener("change", refresh);
   const field = (id, label, control) => h("div", { class: "field" }, h("label", { for: id }, label), control);
   fill(root, h("div", { class: "view-head" }, h("h1", {}, "Jobs"), h("div", { class: "row" }, field("jobs-status", "Status", status), field("jobs-kind", "Kind", kind))), note, body);
-  stop = poller(tick);
-  return () => stop?.();
+  refresh();
+  return () => {
+    clearTimeout(timer);
+    requests.cancel();
+  };
 }
 
 function jobPage(root, id) {
@@ -148,11 +154,11 @@ function jobPage(root, id) {
         fill(chart, message("error", `The figure could not be drawn: ${api.explain(error, "figures")}`));
       }
     }
-    return ACTIVE.has(job.status) ? FAST_MS : null; // finished: nothing changes any more
+    return isActive(job.status) ? FAST_MS : null; // finished: nothing changes any more
   }
 
   function showSummary(job) {
-    const active = ACTIVE.has(job.status);
+    const active = isActive(job.status);
     const cancel = h("button", {
       type: "button",
       class: "danger",
@@ -198,7 +204,7 @@ function jobPage(root, id) {
 
   function showMetrics(job) {
     if (!job.metrics.length) {
-      fill(extra, h("div", { class: "empty" }, ACTIVE.has(job.status) ? "No finished epoch yet: the curves and this table grow as the job runs." : "This job recorded no epochs."));
+      fill(extra, h("div", { class: "empty" }, isActive(job.status) ? "No finished epoch yet: the curves and this table grow as the job runs." : "This job recorded no epochs."));
       return;
     }
     const cell = (v, f) => h("td", { class: "num" }, v === null || v === undefined ? "—" : f(v));
@@ -241,7 +247,7 @@ function jobPage(root, id) {
 
   function showBenchmark(job, rows) {
     if (!rows.length) {
-      fill(extra, h("div", { class: "empty" }, ACTIVE.has(job.status) ? "The benchmark is running; per-layer times appear when it finishes." : "This benchmark has no per-layer table."));
+      fill(extra, h("div", { class: "empty" }, isActive(job.status) ? "The benchmark is running; per-layer times appear when it finishes." : "This benchmark has no per-layer table."));
       return;
     }
     const pctOrDash = (v) => (v === null ? "—" : fmt.pct(v));

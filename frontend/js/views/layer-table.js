@@ -2,15 +2,7 @@
 // in place, with add / remove / duplicate / reorder by buttons and keyboard shortcuts.
 import { h, fill, $, $$ } from "../dom.js";
 import * as fmt from "../format.js";
-
-const TYPES = [
-  ["conv", "conv"],
-  ["maxpool", "max pool"],
-  ["avgpool", "avg pool"],
-  ["spp", "spp"],
-  ["gap", "gap"],
-  ["fc", "fc"],
-];
+import { layerKinds } from "../vocabulary.js";
 
 const SHORTCUTS = [
   ["Alt+↑ / Alt+↓", "move the layer up / down"],
@@ -162,7 +154,8 @@ export class LayerTable {
     const select = h(
       "select",
       { "aria-label": `Layer ${n} type`, dataset: { key: "type" } },
-      TYPES.map(([value, label]) => h("option", { value, selected: value === type }, label))
+      // the kind's short name keeps the column narrow; its label is the option's tooltip
+      layerKinds().map(({ kind, label }) => h("option", { value: kind, title: label, selected: kind === type }, kind))
     );
     const button = (action, text, label, keys) =>
       h("button", {

@@ -4,6 +4,7 @@ import * as api from "../api.js";
 import { signedIn } from "../auth.js";
 import { h, fill, message } from "../dom.js";
 import * as fmt from "../format.js";
+import { latestWins } from "../latest.js";
 import { render as plot, purge } from "../plot.js";
 import { state } from "../store.js";
 
@@ -21,7 +22,6 @@ export function mount(root, params) {
   const table = h("div");
   let budgets = [];
   let current = Number(params.get("budget")) || null;
-  let generation = 0;
 
   function selectTab(id, focus = false) {
     current = id;
@@ -45,8 +45,19 @@ export function mount(root, params) {
     selectTab(next.id, true);
   });
 
-  async function load() {
-    const mine = ++generation;
+  // a tab or filter change: the latest request wins, an older board is never shown over it
+  const requests = latestWins((query) => Promise.all([api.get(`/leaderboard?${query}`), api.get(`/figures/leaderboard?${query}`)]), {
+    onResult: async ([board, figure]) => {
+      const chosen = protocol.value;
+      fill(protocol, h("option", { value: "" }, "every protocol"), board.protocols.map((p) => h("option", { value: p }, p)));
+      protocol.value = chosen;
+      showTable(board);
+      await plot(chart, figure.figure);
+    },
+    onError: (error) => fill(table, message("error", api.explain(error, "the leaderboard"))),
+  });
+
+  function load() {
     const budget = budgets.find((b) => b.id === current);
     const ref = budget.reference_preset ? `preset ${budget.reference_preset}` : budget.reference_architecture_id ? `architecture #${budget.reference_architecture_id}` : "a fixed cost";
     fill(info, `Reference: ${ref}, ${fmt.macsExact(budget.reference_conv_macs)} per image (conv layers, Eqn. 1); models within ±${fmt.pct(budget.tolerance, 0)} with ${budget.input_side}×${budget.input_side} px input compete. Errors: mean ± sample std over seeds, real datasets only.`);
@@ -55,17 +66,7 @@ export function mount(root, params) {
     if (team.value.trim()) query.set("team", team.value.trim());
     window.history.replaceState(null, "", `#/leaderboard?budget=${current}`);
     fill(table, h("p", { class: "muted" }, "Loading…"));
-    try {
-      const [board, figure] = await Promise.all([api.get(`/leaderboard?${query}`), api.get(`/figures/leaderboard?${query}`)]);
-      if (mine !== generation) return;
-      const chosen = protocol.value;
-      fill(protocol, h("option", { value: "" }, "every protocol"), board.protocols.map((p) => h("option", { value: p }, p)));
-      protocol.value = chosen;
-      showTable(board);
-      await plot(chart, figure.figure);
-    } catch (error) {
-      if (mine === generation) fill(table, message("error", api.explain(error, "the leaderboard")));
-    }
+    requests.run(query);
   }
 
   function showTable(board) {
@@ -143,7 +144,7 @@ export function mount(root, params) {
     .catch((error) => fill(panel, message("error", api.explain(error, "budgets"))));
 
   return () => {
-    generation += 1;
+    requests.cancel();
     purge(chart);
   };
 }

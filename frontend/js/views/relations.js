@@ -5,6 +5,7 @@ import * as api from "../api.js";
 import { signedIn } from "../auth.js";
 import { h, fill, message } from "../dom.js";
 import * as fmt from "../format.js";
+import { latestWins } from "../latest.js";
 import { render as plot, purge } from "../plot.js";
 
 const VIEWS = [
@@ -35,16 +36,9 @@ export function mount(root, params) {
   const nodesBody = h("tbody");
   scale.value = params.get("scale") === "paper" ? "paper" : "s36";
   viewSelect.value = VIEWS.some(([v]) => v === params.get("view")) ? params.get("view") : "all";
-  let generation = 0;
-
-  async function load() {
-    const mine = ++generation;
-    const query = new URLSearchParams({ scale: scale.value, view: viewSelect.value, team: String(team.checked && signedIn()) });
-    window.history.replaceState(null, "", `#/relations?scale=${scale.value}&view=${viewSelect.value}`);
-    fill(status, h("p", { class: "muted" }, "Finding relations…"));
-    try {
-      const out = await api.get(`/figures/relations?${query}`);
-      if (mine !== generation) return;
+  // a quick change of the selects: the latest request wins, an older graph is never drawn over it
+  const requests = latestWins((query) => api.get(`/figures/relations?${query}`), {
+    onResult: async (out) => {
       status.replaceChildren();
       await plot(chart, compact(out.figure, chart.clientWidth), {
         onClick: (point) => {
@@ -54,9 +48,15 @@ export function mount(root, params) {
         },
       });
       showTables(out);
-    } catch (error) {
-      if (mine === generation) fill(status, message("error", api.explain(error, "the relation graph")));
-    }
+    },
+    onError: (error) => fill(status, message("error", api.explain(error, "the relation graph"))),
+  });
+
+  function load() {
+    const query = new URLSearchParams({ scale: scale.value, view: viewSelect.value, team: String(team.checked && signedIn()) });
+    window.history.replaceState(null, "", `#/relations?scale=${scale.value}&view=${viewSelect.value}`);
+    fill(status, h("p", { class: "muted" }, "Finding relations…"));
+    requests.run(query);
   }
 
   function showTables(out) {
@@ -133,7 +133,7 @@ export function mount(root, params) {
   );
   load();
   return () => {
-    generation += 1;
+    requests.cancel();
     purge(chart);
   };
 }

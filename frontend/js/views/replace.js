@@ -4,7 +4,8 @@
 import * as api from "../api.js";
 import { h, fill, message } from "../dom.js";
 import * as fmt from "../format.js";
-import { state, loadSpec, persist, specKey } from "../store.js";
+import { state, loadSpec, persist, isSaved } from "../store.js";
+import { DEFAULT_SCALE, referenceOf } from "../vocabulary.js";
 
 const TRADEOFFS = [
   ["deeper", "Deeper and narrower", "depth given, width solved"],
@@ -17,8 +18,9 @@ async function currentAnalysis() {
   if (state.analysis) return state.analysis;
   const draft = state.draft;
   if (!draft.notation) {
-    const preset = (await api.presets()).find((p) => p.name === "A-s36");
-    loadSpec(preset.spec, preset.notation, { origin: "preset A-s36", name: "A-s36" });
+    const name = referenceOf(DEFAULT_SCALE); // as the editor opens when nothing was drafted yet
+    const preset = (await api.presets()).find((p) => p.name === name);
+    loadSpec(preset.spec, preset.notation, { origin: `preset ${name}`, name });
   }
   const input = draft.input;
   state.analysis = await api.post("/complexity", { notation: state.draft.notation, input: { channels: Number(input.channels), height: Number(input.height), width: Number(input.width) } });
@@ -234,7 +236,7 @@ function build(root, analysis) {
 
   function apply(candidate, kind) {
     const draft = state.draft;
-    const savedNow = draft.savedId && draft.savedKey === specKey(analysis);
+    const savedNow = isSaved(analysis);
     const parentId = savedNow ? draft.savedId : draft.parentId;
     const parentName = savedNow ? draft.name : draft.parentName;
     const reference = draft.reference;
@@ -284,7 +286,7 @@ function build(root, analysis) {
       { class: "card" },
       h("h2", {}, "Design"),
       h("p", { class: "mono", id: "replace-notation" }, analysis.notation),
-      h("p", {}, `C = ${fmt.macsExact(analysis.conv_macs)} (${fmt.C_UNIT}). `, h("a", { href: "#/editor" }, "Edit in the editor"))
+      h("p", {}, `C = ${fmt.macsExact(analysis.conv_macs)} (${fmt.costUnit()}). `, h("a", { href: "#/editor" }, "Edit in the editor"))
     ),
     h("div", { class: "grid-2" }, rangeCard, form),
     h("section", { class: "card", "aria-labelledby": "cand-h" }, h("h2", { id: "cand-h" }, "3. Candidates"), candidates)
