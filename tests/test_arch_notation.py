@@ -101,3 +101,11 @@ def test_errors_name_position_and_expectation(text: str, position: int, fragment
     assert caught.value.position == position
     assert f"at position {position}" in str(caught.value)
     assert fragment in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ["(3," + "9" * 4301 + ")", "fc " + "1" * 13, "fc 10 drop 0." + "5" * 30])
+def test_huge_numbers_are_a_notation_error(text: str) -> None:
+    """Python refuses int() of over 4,300 digits; the parser refuses long numbers before that."""
+    with pytest.raises(NotationError) as caught:
+        parse(text)
+    assert caught.value.loc == ("notation",) and caught.value.position > 0

@@ -1,4 +1,4 @@
-"""Shapes and the paper's exact cost identities (DESIGN.md, section 1)."""
+"""Shapes and the paper's exact cost identities (docs/design.md, "The paper's models")."""
 
 from __future__ import annotations
 

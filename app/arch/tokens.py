@@ -7,6 +7,7 @@ import re
 
 from app.arch.errors import NotationError
 
+MAX_DIGITS = 12  # larger than any limit; longer numbers are refused before int() sees them
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<word>[A-Za-z]+)|(?P<sym>[(),/+|:×]))")
 
 
@@ -57,12 +58,14 @@ class Tokens:
         kind, value, _ = self.peek()
         if kind != "num" or "." in value:
             raise self.fail(what)
+        if len(value) > MAX_DIGITS:
+            raise self.fail(f"{what} of at most {MAX_DIGITS} digits")
         self.i += 1
         return int(value)
 
     def decimal(self, what: str) -> float:
         kind, value, _ = self.peek()
-        if kind != "num":
+        if kind != "num" or len(value) > 2 * MAX_DIGITS:
             raise self.fail(what)
         self.i += 1
         return float(value)
