@@ -15,4 +15,5 @@ RUN pip install -e . && useradd --create-home --uid 1000 isocost && mkdir -p /da
 USER isocost
 
 EXPOSE 8000
-CMD ["uvicorn", "app.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]
+# The API in several processes, with slow clients timed out (README, "Production"; app.serve.run_api).
+CMD ["isocost", "api", "--host", "0.0.0.0", "--port", "8000", "--workers", "4"]

@@ -8,9 +8,10 @@ The session is only closed here, never committed: services commit their own unit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
@@ -24,12 +25,24 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    session = session_factory(request.app.state.settings.database_url)()
-    try:
-        yield session
-    finally:
-        session.close()
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session for the request, admitted by `app.state.database_slots` (`db_pool_size` at a time,
+    the pool's size): the others wait here, in the event loop, holding neither a thread nor a
+    connection. A request keeps its connection across the threads its dependencies and endpoint
+    run in, so without this more requests than connections deadlock on the pool (docs/design.md,
+    "Serving").
+
+    The session is closed on a thread of its own limiter, never one of the endpoints': a request
+    that failed while holding a lock (app.teams.quota) releases it on close, and the endpoints'
+    threads may all be waiting for that lock."""
+    settings: Settings = request.app.state.settings
+    async with request.app.state.database_slots:
+        session = session_factory(settings.database_url, settings.db_pool_size, settings.db_pool_timeout_s)()
+        try:
+            yield session
+        finally:
+            with anyio.CancelScope(shield=True):  # a client that left must not leak the connection
+                await anyio.to_thread.run_sync(session.close, limiter=request.app.state.database_closers)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -53,11 +53,15 @@ class Unauthenticated(DomainError):
 
 
 def field_name(loc: Sequence[object]) -> str:
-    """("body", "spec", "layers", 3, "conv", "size") -> "spec.layers[3].size"."""
+    """("body", "spec", "layers", 3, "conv", "size") -> "spec.layers[3].size". Union tags name no
+    field either: the layer kinds after an index, and any tag written "<tag>" (a study's models:
+    ("models", "<figure>", "figure") -> "models.figure")."""
     out = ""
     previous: object = None
     for part in loc:
         if part == "body" and not out:
+            continue
+        if isinstance(part, str) and part.startswith("<") and part.endswith(">"):
             continue
         if isinstance(part, int):
             out += f"[{part}]"

@@ -7,23 +7,28 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 import plotly
-from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 
-from app import errors
+from app import docs, errors
 from app.architectures.router import router as architectures_router
 from app.budgets.router import router as budgets_router
-from app.db import session_factory
 from app.designs.router import router as designs_router
 from app.figures.router import router as figures_router
-from app.jobs.broker import broker_reachable
+from app.figures.study_router import router as study_figures_router
+from app.health import router as health_router
+from app.interchange.router import router as interchange_router
 from app.jobs.reconciler import Reconciler
 from app.jobs.router import router as jobs_router
 from app.leaderboard.router import router as leaderboard_router
+from app.profiles.router import router as profiles_router
+from app.security import SecurityHeaders
 from app.settings import Settings, get_settings
+from app.slow_clients import BodyTimeout
+from app.studies.router import router as studies_router
 from app.teams.router import router as teams_router
 from app.vocabulary.router import router as vocabulary_router
 
@@ -37,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Few threads per process: CPU-bound threads starve the others of the GIL (docs/design.md, "Serving").
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         reconciler = Reconciler(settings)
         reconciler.start()
         yield
@@ -50,10 +57,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "layers only. Team endpoints take `Authorization: Bearer <team token>`. Errors are JSON "
         '`{"detail", "field", "errors"}` naming the field or layer at fault.',
         lifespan=lifespan,
+        # served by app.docs from the installed package, under the CSP (no CDN, no inline script)
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
+    # requests using the database at once: as many as the pool has connections (app.deps.get_session)
+    app.state.database_slots = anyio.Semaphore(settings.db_pool_size)
+    app.state.database_closers = anyio.CapacityLimiter(settings.db_pool_size)
     errors.install(app)
-    app.add_middleware(errors.BodyLimit, max_bytes=settings.max_body_bytes)
+    imports = {f"{API}/import": settings.max_import_bytes}  # files: docs/design.md, "Interchange"
+    app.add_middleware(errors.BodyLimit, max_bytes=settings.max_body_bytes, larger=imports)
+    app.add_middleware(BodyTimeout, timeout_s=settings.body_timeout_s)  # docs/design.md, "Serving"
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so the 413s get the headers too
     app.include_router(designs_router, prefix=API)
     app.include_router(figures_router, prefix=API)
     app.include_router(teams_router, prefix=API)
@@ -62,23 +78,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(leaderboard_router, prefix=API)
     app.include_router(jobs_router, prefix=API)
     app.include_router(vocabulary_router, prefix=API)
-
-    @app.get("/healthz", tags=["ops"])
-    def healthz(request: Request) -> JSONResponse:
-        """Database and broker reachability; 503 when either is down."""
-        try:
-            with session_factory(settings.database_url)() as session:
-                session.execute(text("SELECT 1"))
-            database_ok, database_detail = True, "ok"
-        except Exception as error:
-            database_ok, database_detail = False, f"{type(error).__name__}: {error}"
-        broker_ok, broker_detail = broker_reachable(settings)
-        body = {
-            "database": {"ok": database_ok, "detail": database_detail},
-            "broker": {"ok": broker_ok, "detail": broker_detail},
-            "ok": database_ok and broker_ok,
-        }
-        return JSONResponse(body, status_code=200 if body["ok"] else 503)
+    app.include_router(interchange_router, prefix=API)
+    app.include_router(profiles_router, prefix=API)
+    app.include_router(studies_router, prefix=API)
+    app.include_router(study_figures_router, prefix=API)
+    app.include_router(health_router)
+    docs.install(app)
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:

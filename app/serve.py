@@ -2,7 +2,8 @@
 
 Migrates the database, makes sure a local team exists (its token kept in a 0600 file so the
 printed sign-in URL works on every start), starts one Celery worker subprocess, and runs the API
-until Ctrl-C, then stops the worker.
+(`ISOCOST_API_WORKERS` processes) until Ctrl-C, then stops the worker. `run_api` alone is
+`isocost api`, what production runs (docs/design.md, "Serving").
 """
 
 from __future__ import annotations
@@ -58,11 +59,29 @@ def stop(process: subprocess.Popen[bytes], grace_s: float = 5.0) -> None:
         process.wait()
 
 
-def serve(settings: Settings) -> int:
+def run_api(settings: Settings) -> None:
+    """The API under uvicorn, in `settings.api_workers` processes, each with its own pool and
+    reconciler. Each process builds its app from the environment (`create_app()`), as a worker
+    process must. Slow clients are timed out (app.slow_clients): headers by the protocol, bodies
+    by the app's middleware, idle keep-alive connections by uvicorn."""
     import uvicorn
 
-    from app.main import create_app
+    from app.slow_clients import PROTOCOL
 
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.api_workers,
+        http=PROTOCOL,
+        timeout_keep_alive=settings.keep_alive_timeout_s,
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        log_level="warning",
+    )
+
+
+def serve(settings: Settings) -> int:
     upgrade(settings.database_url)
     token = local_token(settings)
     worker = start_worker()
@@ -71,6 +90,7 @@ def serve(settings: Settings) -> int:
         f"isocost: database {_safe(settings.database_url)}, broker {_safe(settings.broker_url)}", flush=True
     )
     print(f"isocost: one local worker (pid {worker.pid}) on queues cpu and gpu", flush=True)
+    print(f"isocost: API in {settings.api_workers} process(es)", flush=True)
     print(f"isocost: dashboard  {url}/#token={token}", flush=True)
     print(
         f"isocost: API docs   {url}/docs   (team 'local', token in {settings.local_token_file})", flush=True
@@ -79,7 +99,7 @@ def serve(settings: Settings) -> int:
     # the worker is stopped, so turn it into SystemExit (SIGINT already raises KeyboardInterrupt).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+        run_api(settings)
     finally:
         stop(worker)
         print("isocost: stopped", flush=True)

@@ -6,7 +6,22 @@ import argparse
 import importlib
 import sys
 
-SUITES = ["arch", "api", "leaderboard", "worker_loop", "queue", "editor", "presets"]
+SUITES = [
+    "arch",
+    "api",
+    "leaderboard",
+    "load",
+    "worker_loop",
+    "queue",
+    "editor",
+    "presets",
+    "relations",
+    "protocol",
+    "study",
+    "interchange",
+    "latency_model",
+    "workflows",
+]
 
 
 def main() -> int:

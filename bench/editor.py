@@ -113,12 +113,14 @@ def main() -> None:
             browser = launch_chromium(playwright, chromium)
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.goto(f"{base}/#/editor")
-            page.wait_for_function("document.getElementById('total-macs')?.textContent.endsWith('MACs')")
+            page.wait_for_function(
+                "() => document.getElementById('total-macs')?.textContent.endsWith('MACs')"
+            )
             page.fill("#in-height", "36")
             page.fill("#in-width", "36")
             page.locator("#notation").fill(notation)
             page.wait_for_function(
-                "document.querySelectorAll('#layer-table tbody tr[data-index]').length === 50"
+                "() => document.querySelectorAll('#layer-table tbody tr[data-index]').length === 50"
             )
             page.wait_for_timeout(500)
             page.evaluate(PROBE)

@@ -41,18 +41,25 @@ RUNS = 60  # timed runs per variant (after warm-up)
 A_S36 = 5_720_832  # the built-in budget's reference C
 
 
-def populate(url: str, seed: int = 0) -> tuple[str, int]:
-    """Fill a migrated database; returns a viewer team's token and the A-s36 budget's id."""
+def populate(
+    url: str,
+    seed: int = 0,
+    results_n: int = RESULTS,
+    architectures_n: int = ARCHITECTURES,
+    teams_n: int = TEAMS,
+) -> tuple[str, int]:
+    """Fill a migrated database; returns a viewer team's token and the A-s36 budget's id. The
+    sizes default to this benchmark's; bench/load.py asks for a smaller deployment."""
     rng = random.Random(seed)
     with session_scope(url) as session:
-        teams = [create_team(session, f"bench-{i:02d}-{uuid.uuid4().hex[:6]}") for i in range(TEAMS)]
+        teams = [create_team(session, f"bench-{i:02d}-{uuid.uuid4().hex[:6]}") for i in range(teams_n)]
         token = teams[0][1]
         team_ids = [team.id for team, _ in teams]
         budget_id = session.scalar(select(Budget.id).where(Budget.name == "A-s36"))
 
     now = datetime.now(UTC).replace(tzinfo=None)
     architectures = []
-    for i in range(ARCHITECTURES):
+    for i in range(architectures_n):
         side = 36 if rng.random() < 0.9 else 224
         ratio = (
             rng.uniform(0.96, 1.04)
@@ -78,11 +85,11 @@ def populate(url: str, seed: int = 0) -> tuple[str, int]:
             }
         )
     jobs, results = [], []
-    for i in range(RESULTS):
-        arch = architectures[rng.randrange(ARCHITECTURES)]
-        benchmark = i >= RESULTS - 4_000
+    for i in range(results_n):
+        arch = architectures[rng.randrange(architectures_n)]
+        benchmark = i >= results_n - results_n // 25  # 4,000 of 100,000
         protocol = "bench/b1" if benchmark else rng.choice(PROTOCOLS)
-        created = now - timedelta(seconds=RESULTS - i)
+        created = now - timedelta(seconds=results_n - i)
         job = {
             "id": i + 1,
             "team_id": arch["team_id"],
@@ -137,7 +144,7 @@ def populate(url: str, seed: int = 0) -> tuple[str, int]:
         with engine.begin() as connection:
             connection.execute(text("ANALYZE"))
     print(
-        f"  inserted {ARCHITECTURES:,} architectures, {RESULTS:,} jobs and results in "
+        f"  inserted {architectures_n:,} architectures, {results_n:,} jobs and results in "
         f"{time.perf_counter() - start:.1f} s"
     )
     return token, budget_id

@@ -73,9 +73,10 @@ class Stack:
         self.processes.append(process)
         return process
 
-    def start_api(self, timeout_s: float = 30, healthy: bool = True) -> None:
+    def start_api(self, timeout_s: float = 30, healthy: bool = True, workers: int | None = None) -> None:
         """Start uvicorn and wait until /healthz answers 200 (or 503 if `healthy` is False: the
-        API is up while its broker is down)."""
+        API is up while its broker is down). With `workers`, start it as production does,
+        `isocost api --workers N` (app.serve.run_api: slow clients timed out)."""
         argv = [
             sys.executable,
             "-m",
@@ -87,6 +88,17 @@ class Stack:
             "--log-level",
             "warning",
         ]
+        if workers is not None:
+            argv = [
+                sys.executable,
+                "-m",
+                "app.cli",
+                "api",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+            ]
         self._spawn("api", argv)
         expected = 200 if healthy else 503
         deadline = time.monotonic() + timeout_s
@@ -128,11 +140,13 @@ class Stack:
 
 
 @contextmanager
-def api_server(settings: Settings, logs: Path) -> Iterator[Stack]:
-    """An API server for `settings` (no worker), stopped on exit."""
+def api_server(
+    settings: Settings, logs: Path, workers: int | None = None, timeout_s: float = 30
+) -> Iterator[Stack]:
+    """An API server for `settings` (no worker), stopped on exit; `workers`: see Stack.start_api."""
     stack = Stack(settings, logs)
     try:
-        stack.start_api()
+        stack.start_api(timeout_s, workers=workers)
         yield stack
     finally:
         stack.stop()

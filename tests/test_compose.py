@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from app.db import POOL_RESERVE
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -56,4 +58,16 @@ def test_everyone_shares_one_database_and_broker() -> None:
 def test_dockerfile_installs_the_package_and_runs_the_api() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "pip install -e ." in dockerfile
-    assert '"app.main:create_app", "--factory"' in dockerfile
+    assert 'CMD ["isocost", "api", "--host", "0.0.0.0", "--port", "8000", "--workers", "4"]' in dockerfile
+
+
+def test_the_api_runs_as_several_processes() -> None:
+    """`isocost api` (app.serve.run_api): uvicorn workers, slow clients timed out; and the
+    connections all API processes may open fit PostgreSQL's default max_connections (100)."""
+    api = compose()["services"]["api"]
+    command = api["command"]
+    assert command[:2] == ["isocost", "api"] and command[command.index("--host") + 1] == "0.0.0.0"
+    workers = int(command[command.index("--workers") + 1])
+    assert workers >= 2
+    pool = int(api["environment"]["ISOCOST_DB_POOL_SIZE"])
+    assert workers * (pool + POOL_RESERVE) <= 80  # the rest for workers, migrate and psql

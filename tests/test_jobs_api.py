@@ -81,7 +81,7 @@ def test_list_is_paginated_and_filtered(client, settings) -> None:
             "Extra inputs",
         ),
         ({"kind": "benchmark", "params": {}, "seeds": [1]}, 422, "seeds", "training jobs only"),
-        ({"kind": "evaluate", "params": {}}, 422, "kind", "'train' or 'benchmark'"),
+        ({"kind": "evaluate", "params": {}}, 422, "kind", "'train', 'benchmark' or 'calibrate'"),
         ({"kind": "train", "params": TRAIN, "seeds": []}, 422, "seeds", "at least 1"),
         ({"kind": "train", "params": TRAIN, "queue": "tpu"}, 422, "queue", "'gpu' or 'cpu'"),
     ],

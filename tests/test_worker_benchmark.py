@@ -19,7 +19,7 @@ from worker.build import build_model
 from worker.errors import Cancelled, OutOfMemory
 
 SPEC = presets()["A-s36"].spec
-QUICK = BenchmarkParams(batch_size=4, repeats=5, warmup=1, flag_factor=2.0)
+QUICK = BenchmarkParams(batch_size=4, repeats=5, max_repeats=12, warmup=1, flag_factor=2.0)
 
 
 @pytest.fixture(scope="module")
@@ -27,17 +27,21 @@ def outcome() -> BenchmarkOutcome:
     return benchmark(SPEC, QUICK, should_stop=lambda: False, device="cpu")
 
 
-def check_timing(timing: Timing, batch: int, runs: int) -> None:
-    assert timing.batch == batch and timing.runs == runs and timing.calls_per_run >= 1
+def check_timing(timing: Timing, batch: int, runs: int, cap: int | None = None) -> None:
+    # runs grow from `runs` until the median's interval is narrow enough or `cap` is reached
+    assert timing.batch == batch and runs <= timing.runs <= (cap or runs) and timing.calls_per_run >= 1
     assert 0 < timing.p10_s <= timing.median_s <= timing.p90_s
+    assert timing.median_low_s <= timing.median_s <= timing.median_high_s and timing.cv >= 0
+    assert timing.converged == (timing.half_width <= QUICK.precision)
+    assert timing.converged or timing.runs == (cap or runs)
     assert timing.images_per_s == pytest.approx(batch / timing.median_s)
     assert 0 < timing.images_per_s_p10 <= timing.images_per_s <= timing.images_per_s_p90
 
 
 def test_timings_are_positive_and_consistent(outcome: BenchmarkOutcome) -> None:
-    check_timing(outcome.latency, batch=1, runs=QUICK.repeats)
-    check_timing(outcome.throughput, batch=4, runs=QUICK.repeats)
-    check_timing(outcome.train_step, batch=4, runs=QUICK.repeats)
+    check_timing(outcome.latency, batch=1, runs=QUICK.repeats, cap=QUICK.max_repeats)
+    check_timing(outcome.throughput, batch=4, runs=QUICK.repeats, cap=QUICK.max_repeats)
+    check_timing(outcome.train_step, batch=4, runs=QUICK.repeats, cap=QUICK.max_repeats)
     assert outcome.batch_requested == outcome.batch_used == outcome.train_batch_used == 4
     assert outcome.layers_batch_used == 4
     assert outcome.conv_macs == analyse(SPEC).conv_macs
@@ -59,10 +63,13 @@ def test_provenance(outcome: BenchmarkOutcome) -> None:
     assert list(details) == [
         "latency", "throughput", "train_step", "layers", "conv_time_share", "layers_total_s",
         "layers_batch_used", "batch_requested", "batch_used", "train_batch_used", "conv_macs",
+        "load", "noisy", "noisy_reasons",
     ]  # fmt: skip
+    assert outcome.load is not None and outcome.load.wall_s > 0 and outcome.load.cpus >= 1
+    assert outcome.noisy == bool(outcome.noisy_reasons)
     assert list(details["layers"][0]) == [
         "name", "kind", "median_s", "p10_s", "p90_s", "time_share", "macs", "theoretical_share",
-        "conv_time_share", "share_ratio", "macs_per_s", "flagged",
+        "conv_time_share", "share_ratio", "macs_per_s", "flagged", "cv",
     ]  # fmt: skip
 
 
@@ -79,8 +86,9 @@ def test_layer_rows_match_the_analysis(outcome: BenchmarkOutcome) -> None:
             assert row.theoretical_share == layer.share
             assert row.share_ratio == pytest.approx(row.conv_time_share / layer.share)
             assert row.macs_per_s == pytest.approx(layer.macs * 4 / row.median_s)
-            factor = QUICK.flag_factor
-            assert row.flagged == (row.share_ratio > factor or row.share_ratio < 1 / factor)
+            factor, per_s = QUICK.flag_factor, row.share_ratio / row.median_s
+            # beyond the factor even at the ends of the measured spread
+            assert row.flagged == (row.p10_s * per_s > factor or row.p90_s * per_s < 1 / factor)
         else:  # outside Eqn. (1): a time share only
             assert row.theoretical_share is row.conv_time_share is row.share_ratio is None
             assert not row.flagged
@@ -121,7 +129,13 @@ def test_flags_follow_the_factor_rule() -> None:
 
 def test_without_per_layer_and_in_bfloat16_channels_last() -> None:
     params = BenchmarkParams(
-        batch_size=2, repeats=3, warmup=1, per_layer=False, dtype="bfloat16", channels_last=True
+        batch_size=2,
+        repeats=3,
+        max_repeats=3,
+        warmup=1,
+        per_layer=False,
+        dtype="bfloat16",
+        channels_last=True,
     )
     result = benchmark(SPEC, params, should_stop=lambda: False, device="cpu")
     assert result.layers == [] and result.layers_total_s is None and result.conv_time_share is None
@@ -156,7 +170,7 @@ def test_out_of_memory_halves_the_batch(monkeypatch: pytest.MonkeyPatch) -> None
 
     monkeypatch.setattr(benchmark_module, "build_model", small_device)
     limit = 2
-    params = BenchmarkParams(batch_size=8, repeats=3, warmup=1)
+    params = BenchmarkParams(batch_size=8, repeats=3, max_repeats=3, warmup=1)
     result = benchmark(SPEC, params, should_stop=lambda: False, device="cpu")
     assert (result.batch_requested, result.batch_used, result.train_batch_used) == (8, 2, 2)
     assert result.layers_batch_used == 2 and result.provenance["batch_used"] == 2

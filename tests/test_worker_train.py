@@ -180,11 +180,11 @@ def test_time_budget_on_the_real_clock(tmp_path: Path) -> None:
 
 
 def test_learning_rate_schedules() -> None:
-    cosine = TrainParams(epochs=1, lr=0.1)
+    cosine = TrainParams(epochs=1, lr=0.1, warmup_fraction=0)
     assert learning_rate(cosine, 0) == pytest.approx(0.1)
     assert learning_rate(cosine, 0.5) == pytest.approx(0.05)
     assert learning_rate(cosine, 1) == pytest.approx(0)
-    step = TrainParams(epochs=1, lr=0.1, schedule="step", step_gamma=0.1)
+    step = TrainParams(epochs=1, lr=0.1, schedule="step", step_gamma=0.1, warmup_fraction=0)
     assert [learning_rate(step, p) for p in (0, 0.49, 0.5, 0.74, 0.75, 1.0)] == pytest.approx(
         [0.1, 0.1, 0.01, 0.01, 0.001, 0.001]
     )

@@ -2,19 +2,16 @@
 batch, halved on out-of-memory), one training step, and the time of every layer beside its share
 of the paper's C (Eqn. (1)).
 
-Method (as timm's benchmark.py and torch.utils.benchmark do it): eval mode under inference_mode
-for inference, `warmup` untimed calls, then `repeats` timed runs. A run repeats the call enough
-times to last at least `MIN_RUN_S` (so a 20 us layer is not timed by a clock that ticks in us),
-and reports the time per call; on CUDA the device is synchronised before and after each run.
-Each result gives the median and the 10th/90th percentiles over runs. The thread count is
-recorded, not changed: compare numbers only within one device and thread count.
+Method: eval mode under inference_mode for inference; each number is timed by `worker.timer`
+(warm-up, runs of >= 2 ms, runs added until the median's 95% interval is within the job's
+precision or a cap), and carries its median, p10/p90, coefficient of variation and interval. The
+host's load over the whole benchmark is recorded (`worker.hostload`), and the result is flagged
+`noisy` when the spread or the load is high (docs/design.md, "Benchmark results"). The thread
+count is recorded, not changed: compare numbers only within one device and thread count.
 """
 
 from __future__ import annotations
 
-import math
-import statistics
-import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from functools import partial
@@ -28,12 +25,13 @@ from app.arch.analysis import Analysis, analyse
 from app.arch.spec import Spec
 from app.jobs.params import BenchmarkParams
 from app.jobs.results import BenchmarkDetails, LayerTiming, Timing
+from app.jobs.spread import DEFAULT_NOISY_CV, DEFAULT_NOISY_LOAD, noise_reasons
 from worker.build import build_model
 from worker.device import device_provenance, is_out_of_memory, resolve_device
-from worker.errors import Cancelled, OutOfMemory
+from worker.errors import OutOfMemory
+from worker.hostload import LoadProbe
+from worker.timer import MIN_RUN_S, Plan, Timer
 
-MIN_RUN_S = 2e-3  # each timed run lasts at least this long
-MAX_CALLS_PER_RUN = 1000
 T = TypeVar("T")
 
 
@@ -49,14 +47,18 @@ def benchmark(
     *,
     should_stop: Callable[[], bool],
     device: str = "auto",
+    max_cv: float = DEFAULT_NOISY_CV,
+    max_load: float = DEFAULT_NOISY_LOAD,
 ) -> BenchmarkOutcome:
     """Time `spec` as built by `worker.build.build_model` (random weights and inputs, seed 0).
 
     `should_stop()` is polled before every warm-up call and timed run; True raises Cancelled.
     Out-of-memory halves the batch (recorded in `batch_used` / `train_batch_used`); at batch 1
-    it raises OutOfMemory.
+    it raises OutOfMemory. `max_cv` and `max_load` are the server's limits of a quiet result
+    (app.jobs.spread.noise_reasons).
     """
     target = resolve_device(device)
+    probe = LoadProbe().start()
     analysis = analyse(spec)
     session = _Session(spec, params, target, should_stop)
     latency = _halving(1, session.inference)[0]
@@ -72,6 +74,9 @@ def benchmark(
         "batch_used": batch_used,
         "train_batch_used": train_batch_used,
     }
+    load = probe.stop()
+    timings = {"latency": latency, "throughput": throughput, "training step": train_step}
+    reasons = noise_reasons(timings, load, max_cv, max_load)
     return BenchmarkOutcome(
         latency=latency,
         throughput=throughput,
@@ -81,6 +86,9 @@ def benchmark(
         layers_total_s=sum(row.median_s for row in layers) if layers else None,
         layers_batch_used=layers_batch,
         conv_macs=analysis.conv_macs,
+        load=load,
+        noisy=bool(reasons),
+        noisy_reasons=reasons,
         provenance={**session.provenance(), **batches, "layers_batch_used": layers_batch},
         **batches,
     )
@@ -100,8 +108,9 @@ class _Session:
         cuda = device.type == "cuda"
         if cuda:
             torch.backends.cudnn.benchmark = True  # fixed shapes: cuDNN picks its kernels during warm-up
-        self.timer = _Timer(
-            params, (lambda: torch.cuda.synchronize(device)) if cuda else (lambda: None), should_stop
+        plan = Plan(params.warmup, params.repeats, params.run_cap(), params.precision)
+        self.timer = Timer(
+            plan, (lambda: torch.cuda.synchronize(device)) if cuda else (lambda: None), should_stop
         )
 
     def amp(self) -> AbstractContextManager[Any]:
@@ -170,8 +179,10 @@ class _Session:
             "protocol": params.protocol(),
             "spec": self.spec.name,
             "method": (
-                f"median and p10/p90 over {params.repeats} timed runs after {params.warmup} warm-up calls; "
-                f"each run repeats the call to last >= {MIN_RUN_S * 1e3:g} ms"
+                f"median, p10/p90, CV and the median's 95% interval (order statistics) over "
+                f"{params.repeats} to {params.run_cap()} timed runs (added until the interval is within "
+                f"+-{params.precision:.0%}) after {params.warmup} warm-up calls; each run repeats the "
+                f"call to last >= {MIN_RUN_S * 1e3:g} ms"
                 + ("; CUDA synchronised around each run" if cuda else "")
             ),
         }
@@ -181,8 +192,9 @@ def compare_layers(
     analysis: Analysis, times: dict[str, Timing], batch: int, flag_factor: float
 ) -> list[LayerTiming]:
     """Measured layer times beside Eqn. (1): each conv layer's share of the conv layers' time
-    against its share of C, flagged when the ratio leaves [1/flag_factor, flag_factor]. Non-conv
-    layers are outside Eqn. (1); they get only their share of the total time."""
+    against its share of C. A layer is flagged when the ratio leaves [1/flag_factor, flag_factor]
+    by more than its measured spread: even its fast end (p10) is too slow, or even its slow end
+    (p90) too fast. Non-conv layers are outside Eqn. (1); they get only their share of the time."""
     total = sum(times[layer.name].median_s for layer in analysis.layers)
     conv_total = sum(times[layer.name].median_s for layer in analysis.layers if layer.kind == "conv")
     rows = []
@@ -191,6 +203,11 @@ def compare_layers(
         conv = layer.kind == "conv"
         conv_share = timing.median_s / conv_total if conv else None
         ratio = conv_share / layer.share if conv_share is not None and layer.share > 0 else None
+        flagged = False
+        if ratio is not None:
+            per_second = ratio / timing.median_s  # the ratio of one second of this layer's time
+            fast, slow = timing.p10_s * per_second, timing.p90_s * per_second
+            flagged = fast > flag_factor or slow < 1 / flag_factor
         rows.append(
             LayerTiming(
                 name=layer.name,
@@ -204,60 +221,11 @@ def compare_layers(
                 conv_time_share=conv_share,
                 share_ratio=ratio,
                 macs_per_s=layer.macs * batch / timing.median_s if layer.macs else None,
-                flagged=ratio is not None and (ratio > flag_factor or ratio < 1 / flag_factor),
+                flagged=flagged,
+                cv=timing.cv,
             )
         )
     return rows
-
-
-class _Timer:
-    def __init__(
-        self, params: BenchmarkParams, sync: Callable[[], None], should_stop: Callable[[], bool]
-    ) -> None:
-        self.warmup, self.repeats = params.warmup, params.repeats
-        self.sync, self.should_stop = sync, should_stop
-
-    def _check(self) -> None:
-        if self.should_stop():
-            raise Cancelled("benchmark cancelled")
-
-    def measure(self, call: Callable[[], object], batch: int) -> Timing:
-        for _ in range(self.warmup):
-            self._check()
-            call()
-        self.sync()
-        start = time.perf_counter()
-        call()
-        self.sync()
-        once = time.perf_counter() - start
-        calls = min(MAX_CALLS_PER_RUN, max(1, math.ceil(MIN_RUN_S / max(once, 1e-9))))
-        samples = []
-        for _ in range(self.repeats):
-            self._check()
-            self.sync()
-            start = time.perf_counter()
-            for _ in range(calls):
-                call()
-            self.sync()
-            samples.append((time.perf_counter() - start) / calls)
-        return _timing(samples, batch, calls)
-
-
-def _timing(samples: list[float], batch: int, calls: int) -> Timing:
-    # "inclusive" interpolates between observed samples: p10 <= median <= p90, all observed-range.
-    deciles = statistics.quantiles(samples, n=10, method="inclusive")
-    median, p10, p90 = statistics.median(samples), deciles[0], deciles[-1]
-    return Timing(
-        batch=batch,
-        median_s=median,
-        p10_s=p10,
-        p90_s=p90,
-        runs=len(samples),
-        calls_per_run=calls,
-        images_per_s=batch / median,
-        images_per_s_p10=batch / p90,
-        images_per_s_p90=batch / p10,
-    )
 
 
 def _halving(batch: int, attempt: Callable[[int], T]) -> tuple[T, int]:

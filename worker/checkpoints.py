@@ -19,7 +19,8 @@ from torch import nn
 
 from app.arch.spec import Spec
 from app.jobs.params import TrainParams
-from worker.errors import CheckpointMismatch
+from worker import checkpoint_files
+from worker.errors import CheckpointCorrupt, CheckpointMismatch, CheckpointWriteFailed
 from worker.progress import EpochMetrics, RunState
 
 log = logging.getLogger(__name__)
@@ -51,16 +52,22 @@ def save(
         "history": [asdict(m) for m in state.history],
         "rng": _rng_states(),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    prefix, suffix = checkpoint_files.temporary_affixes(path)
+    temporary: str | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
         with os.fdopen(handle, "wb") as file:
             torch.save(payload, file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+    except BaseException as error:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        # torch's zip writer reports a full disk as a RuntimeError ("file write failed")
+        if isinstance(error, OSError | RuntimeError):
+            raise CheckpointWriteFailed(f"could not write checkpoint {path.name}: {error}") from error
         raise
 
 
@@ -68,21 +75,36 @@ def resume(
     path: Path, fingerprint: str, model: nn.Module, optimizer: torch.optim.Optimizer, state: RunState
 ) -> None:
     """Load the checkpoint into `model`, `optimizer`, `state` and the RNGs; CheckpointMismatch if
-    it was written for another run."""
-    payload = torch.load(path, map_location="cpu", weights_only=True)
-    if payload.get("fingerprint") != fingerprint:
+    it was written for another run, CheckpointCorrupt if it cannot be read back (the objects may
+    then be half loaded: start again from fresh ones). A bit flipped inside tensor data still
+    loads: the file carries no checksum of its own."""
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torn or truncated zip, not a pickle, unreadable file
+        raise _corrupt(path, error) from error
+    if not isinstance(payload, dict) or "fingerprint" not in payload:
+        raise _corrupt(path, TypeError("not an isocost checkpoint"))
+    if payload["fingerprint"] != fingerprint:
         raise CheckpointMismatch(
             f"checkpoint {path} was written for another spec, protocol or seed; delete it to start afresh"
         )
-    model.load_state_dict(payload["model"])
-    optimizer.load_state_dict(payload["optimizer"])
-    state.epoch, state.images = payload["epoch"], payload["images"]
-    state.steps = payload["scheduler"]["steps"]
-    state.elapsed_s = payload["scheduler"]["elapsed_s"]
-    state.last_lr = payload["scheduler"]["last_lr"]
-    state.history = [EpochMetrics(**m) for m in payload["history"]]
-    _set_rng_states(payload["rng"])
+    try:
+        model.load_state_dict(payload["model"])
+        optimizer.load_state_dict(payload["optimizer"])
+        state.epoch, state.images = payload["epoch"], payload["images"]
+        state.steps = payload["scheduler"]["steps"]
+        state.elapsed_s = payload["scheduler"]["elapsed_s"]
+        state.last_lr = payload["scheduler"]["last_lr"]
+        state.history = [EpochMetrics(**m) for m in payload["history"]]
+        _set_rng_states(payload["rng"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as error:
+        raise _corrupt(path, error) from error
     log.info("resumed from %s after epoch %d (%.1f training seconds)", path, state.epoch, state.elapsed_s)
+
+
+def _corrupt(path: Path, error: Exception) -> CheckpointCorrupt:
+    detail = str(error).splitlines()[0][:200] if str(error) else ""
+    return CheckpointCorrupt(f"checkpoint {path.name} is unreadable ({type(error).__name__}: {detail})")
 
 
 def _rng_states() -> dict[str, Any]:

@@ -50,12 +50,17 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)  # CUDA generators too (lazily: this does not initialise CUDA)
 
 
+def device_name(device: torch.device) -> str:
+    """What the job list shows as a job's device: the GPU's name, or the CPU's model name."""
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name()
+
+
 def device_provenance(device: torch.device) -> dict[str, Any]:
     """Device, library versions and threads: what a timing or a result depends on."""
     cuda = device.type == "cuda"
     return {
         "device": device.type if not cuda else f"cuda:{device.index or 0}",
-        "device_name": torch.cuda.get_device_name(device) if cuda else _cpu_name(),
+        "device_name": device_name(device),
         "driver": _nvidia_driver() if cuda else None,
         "torch": torch.__version__,
         "cuda": torch.version.cuda if cuda else None,

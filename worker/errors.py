@@ -22,5 +22,20 @@ class CheckpointMismatch(ValueError):
     """The checkpoint belongs to another spec, protocol or seed."""
 
 
+class CheckpointCorrupt(Exception):
+    """The checkpoint cannot be read back (torn, truncated, not a checkpoint): the run starts
+    afresh rather than failing on every attempt (docs/design.md, "Checkpoints")."""
+
+
+class CheckpointWriteFailed(Exception):
+    """The checkpoint could not be written (disk full, I/O error): the storage's fault, not the
+    job's, so the job is re-queued and resumes from its last good checkpoint."""
+
+
 class DatasetError(ValueError):
     """A dataset that cannot be used: bad or escaping path, missing files, wrong layout."""
+
+
+class NothingTrained(ValueError):
+    """The run took no training step (its time budget was spent before the first batch), so it
+    has no result to record or rank."""

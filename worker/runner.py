@@ -1,15 +1,16 @@
 """Run one job: claim it, keep its heartbeat, train or benchmark, record the outcome.
 
 Deterministic failures (a bad spec or dataset, out of memory at this batch size, a time limit)
-fail the job once with the reason; they are never retried. A worker that dies mid-job is found
-by the API's reconciler through the missing heartbeat, and the job resumes from its checkpoint.
+fail the job once with the reason; they are never retried. Faults of the infrastructure are not
+the job's: a database outage is waited out (worker.liveness), a checkpoint that cannot be written
+re-queues the job, and one that cannot be read back is discarded and the run starts afresh. A
+worker that dies mid-job is found by the API's reconciler through the missing heartbeat, and the
+job resumes from its checkpoint.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,86 +21,64 @@ import app.models  # noqa: F401  (every table, so foreign keys resolve)
 from app.arch.errors import SpecError
 from app.arch.spec import Spec
 from app.architectures.models import Architecture
-from app.db import session_scope
+from app.db import UNREACHABLE, session_scope
 from app.jobs import lifecycle
 from app.jobs.models import Job
-from app.jobs.params import BenchmarkParams, TrainParams
+from app.jobs.params import BenchmarkParams, CalibrateParams, TrainParams
 from app.settings import Settings
-from worker.errors import Cancelled, DatasetError, Diverged, OutOfMemory
+from worker import checkpoint_files
+from worker.errors import (
+    Cancelled,
+    CheckpointCorrupt,
+    CheckpointWriteFailed,
+    DatasetError,
+    Diverged,
+    OutOfMemory,
+)
+from worker.liveness import Heartbeat, Stopper, persist
 from worker.progress import EpochMetrics
 
 log = logging.getLogger("isocost.worker")
-CANCEL_POLL_S = 0.1  # how often should_stop() asks the database; it is called before every batch
-
-
-class Heartbeat(threading.Thread):
-    """Tells the database this worker is alive; notices when the job is no longer ours."""
-
-    def __init__(self, settings: Settings, job_id: int, worker: str) -> None:
-        super().__init__(name=f"heartbeat-{job_id}", daemon=True)
-        self.settings, self.job_id, self.worker = settings, job_id, worker
-        self.stopping = threading.Event()
-        self.lost = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopping.wait(self.settings.heartbeat_interval_s):
-            try:
-                with session_scope(self.settings.database_url) as session:
-                    if not lifecycle.heartbeat(session, self.job_id, self.worker):
-                        self.lost.set()
-                        return
-            except Exception:  # the database may be back next beat
-                log.exception("heartbeat for job %s failed", self.job_id)
-
-    def stop(self) -> None:
-        self.stopping.set()
-
-
-class Stopper:
-    """should_stop(): True once the job is cancelled or taken from us; asks the DB at most every
-    CANCEL_POLL_S seconds."""
-
-    def __init__(self, settings: Settings, job_id: int, beat: Heartbeat) -> None:
-        self.settings, self.job_id, self.beat = settings, job_id, beat
-        self.checked = 0.0
-        self.cancelled = False
-
-    def __call__(self) -> bool:
-        if self.beat.lost.is_set():
-            return True
-        now = time.monotonic()
-        if not self.cancelled and now - self.checked >= CANCEL_POLL_S:
-            self.checked = now
-            with session_scope(self.settings.database_url) as session:
-                self.cancelled = lifecycle.cancel_requested(session, self.job_id)
-        return self.cancelled
 
 
 def run(settings: Settings, job_id: int, worker: str) -> str:
     with session_scope(settings.database_url) as session:
         claim = lifecycle.claim(session, job_id, worker, settings.max_attempts)
-        if not claim.claimed:
-            log.info("job %s not run: %s", job_id, claim.reason)
-            return claim.reason
-        job = session.get_one(Job, job_id)
-        architecture = session.get_one(Architecture, job.architecture_id)
-        kind, params, spec_data, conv_macs = job.kind, job.params, architecture.spec, architecture.conv_macs
+        if claim.claimed:
+            job = session.get_one(Job, job_id)
+            kind, params = job.kind, job.params
+            # a calibration times the device, not an architecture (docs/design.md, "Device profiles")
+            architecture = session.get_one(Architecture, job.architecture_id) if job.architecture_id else None
+            spec_data = architecture.spec if architecture else None
+            conv_macs = architecture.conv_macs if architecture else 0
+    _sweep_checkpoints(settings)
+    if not claim.claimed:
+        log.info("job %s not run: %s", job_id, claim.reason)
+        return claim.reason
+    checkpoint_files.discard_temporaries(_checkpoint(settings, job_id))  # of an attempt that died
 
     beat = Heartbeat(settings, job_id, worker)
     beat.start()
     should_stop = Stopper(settings, job_id, beat)
     try:
+        if kind == "calibrate":
+            return _calibrate(
+                settings, job_id, worker, CalibrateParams.model_validate(params), should_stop, beat
+            )
         spec = Spec.model_validate(spec_data)
         if kind == "train":
-            result = _train(settings, job_id, worker, spec, TrainParams.model_validate(params), should_stop)
+            result = _train(
+                settings, job_id, worker, spec, TrainParams.model_validate(params), should_stop, beat
+            )
         else:
             result = _benchmark(
-                settings, job_id, worker, spec, BenchmarkParams.model_validate(params), should_stop
+                settings, job_id, worker, spec, BenchmarkParams.model_validate(params), should_stop, beat
             )
-        with session_scope(settings.database_url) as session:
-            if not lifecycle.complete(session, job_id, worker, {"conv_macs": conv_macs, **result}):
-                return "lost the job before finishing; another attempt owns it"
-        _checkpoint(settings, job_id).unlink(missing_ok=True)
+        done = {"conv_macs": conv_macs, **result}
+        if not persist(settings, lambda s: lifecycle.complete(s, job_id, worker, done), beat):
+            beat.refund_if_cut_off()
+            return "lost the job before finishing; another attempt owns it"
+        checkpoint_files.discard(_checkpoint(settings, job_id))
         return "succeeded"
     except Exception as error:
         return _end(settings, job_id, worker, error, beat)
@@ -108,27 +87,53 @@ def run(settings: Settings, job_id: int, worker: str) -> str:
 
 
 def _end(settings: Settings, job_id: int, worker: str, error: Exception, beat: Heartbeat) -> str:
-    with session_scope(settings.database_url) as session:
-        if isinstance(error, Cancelled):
-            if beat.lost.is_set():
-                return "lost the job (re-queued elsewhere); stopped"
-            lifecycle.mark_cancelled(session, job_id, worker)
-            return "cancelled"
-        if isinstance(error, SoftTimeLimitExceeded):
-            reason = f"exceeded the time limit of {settings.job_time_limit_s} s"
-        elif isinstance(error, OutOfMemory):
-            reason = f"out of memory at this batch size (not retried): {error}"
-        elif isinstance(error, SpecError | DatasetError | Diverged | ValueError):
-            reason = str(error)
-        else:
-            log.exception("job %s failed", job_id)
-            reason = f"{type(error).__name__}: {error}"
-        lifecycle.fail(session, job_id, worker, reason)
+    checkpoint = _checkpoint(settings, job_id)
+    if isinstance(error, Cancelled) and beat.lost.is_set():
+        beat.refund_if_cut_off()
+        return "lost the job (re-queued elsewhere); stopped"
+    if isinstance(error, Cancelled):
+        persist(settings, lambda s: lifecycle.mark_cancelled(s, job_id, worker), beat)
+        checkpoint_files.discard(checkpoint)
+        return "cancelled"
+    if isinstance(error, (CheckpointWriteFailed, *UNREACHABLE)):
+        # The storage's or the database's fault, not the job's: the attempt counts, the job goes
+        # back to the queue, and resumes from its last checkpoint that was written.
+        reason = (
+            str(error) if isinstance(error, CheckpointWriteFailed) else f"{type(error).__name__}: {error}"
+        )
+        log.warning("job %s re-queued: %s", job_id, reason)
+        persist(settings, lambda s: lifecycle.requeue(s, job_id, worker, reason), beat)
+        return f"re-queued: {reason}"
+    if isinstance(error, SoftTimeLimitExceeded):
+        reason = f"exceeded the time limit of {settings.job_time_limit_s} s"
+    elif isinstance(error, OutOfMemory):
+        reason = f"out of memory at this batch size (not retried): {error}"
+    elif isinstance(error, SpecError | DatasetError | Diverged | ValueError):
+        reason = str(error)
+    else:
+        log.exception("job %s failed", job_id)
+        reason = f"{type(error).__name__}: {error}"
+    persist(settings, lambda s: lifecycle.fail(s, job_id, worker, reason), beat)
+    checkpoint_files.discard(checkpoint)  # a failed job is never resumed
     return f"failed: {reason}"
 
 
 def _checkpoint(settings: Settings, job_id: int) -> Path:
-    return Path(settings.checkpoint_dir) / f"job-{job_id}.pt"
+    return checkpoint_files.path_for(settings.checkpoint_dir, job_id)
+
+
+def _sweep_checkpoints(settings: Settings) -> None:
+    """Remove checkpoints no job will resume: jobs failed or cancelled elsewhere (by the
+    reconciler, a claim that gave up, a cancel while queued), and interrupted temporary files."""
+    try:
+        removed = checkpoint_files.sweep(
+            settings.checkpoint_dir, lambda ids: persist(settings, lambda s: lifecycle.active_ids(s, ids))
+        )
+    except OSError as error:  # an unreadable folder must not stop the job
+        log.warning("checkpoint sweep of %s failed: %s", settings.checkpoint_dir, error)
+        return
+    if removed:
+        log.info("removed %d stale checkpoint file(s): %s", len(removed), ", ".join(p.name for p in removed))
 
 
 def _train(
@@ -138,8 +143,14 @@ def _train(
     spec: Spec,
     params: TrainParams,
     should_stop: Callable[[], bool],
+    beat: Heartbeat,
 ) -> dict[str, Any]:
-    from worker.train import train
+    from worker.device import device_name, resolve_device
+    from worker.reporting import ProgressReporter
+    from worker.train import TrainOutcome, train
+
+    # progress within each epoch, with the device, at most every ISOCOST_PROGRESS_INTERVAL_S
+    reporter = ProgressReporter(settings, job_id, worker, beat, device_name(resolve_device("auto")))
 
     def on_epoch(metrics: EpochMetrics) -> None:
         if params.epochs:
@@ -147,19 +158,45 @@ def _train(
         else:
             assert params.time_budget_s is not None  # TrainParams holds exactly one budget
             progress = metrics.elapsed_s / params.time_budget_s
-        with session_scope(settings.database_url) as session:
-            lifecycle.record_epoch(session, job_id, worker, _fields(metrics), progress)
+        fields = _fields(metrics)
+        if not persist(settings, lambda s: lifecycle.record_epoch(s, job_id, worker, fields, progress), beat):
+            # No longer ours: stop before this epoch's checkpoint is written, so whoever resumes
+            # the job redoes the epoch whose metrics were not recorded.
+            beat.lost.set()
+            raise Cancelled(f"job {job_id} was taken from this worker")
 
     checkpoint = _checkpoint(settings, job_id)
-    checkpoint.parent.mkdir(parents=True, exist_ok=True)
-    outcome = train(
-        spec,
-        params,
-        Path(settings.data_root),
-        checkpoint=checkpoint,
-        on_epoch=on_epoch,
-        should_stop=should_stop,
-    )
+
+    def attempt() -> TrainOutcome:
+        data_root = Path(settings.data_root)
+        return train(
+            spec,
+            params,
+            data_root,
+            checkpoint=checkpoint,
+            on_epoch=on_epoch,
+            should_stop=should_stop,
+            on_progress=reporter,
+        )
+
+    provenance: dict[str, Any] = {}
+    try:
+        outcome = attempt()
+    except CheckpointCorrupt as error:
+        # Resuming would fail on every attempt, and the epochs it held are lost either way: start
+        # afresh and say so in the job (docs/design.md, "Checkpoints").
+        discarded = f"{error}; the run started afresh from epoch 1"
+        log.warning("job %s: %s", job_id, discarded)
+        checkpoint_files.discard(checkpoint)
+        persist(settings, lambda s: lifecycle.note(s, job_id, worker, discarded), beat)
+        provenance["checkpoint_discarded"] = discarded
+        outcome = attempt()
+    provenance = {**outcome.provenance, **provenance}
+    # before the job succeeds, so a succeeded job has its weights (docs/design.md, "Interchange")
+    from worker.weights import keep_final_weights
+
+    trained = spec.with_classes(outcome.provenance["dataset"]["num_classes"])
+    keep_final_weights(checkpoint, trained, Path(settings.checkpoint_dir), job_id)
     return {
         "dataset": params.dataset.kind,
         "seed": params.seed,
@@ -167,7 +204,8 @@ def _train(
         "top5_error": outcome.top5_error,
         "train_seconds": outcome.train_s,
         "device": outcome.provenance.get("device_name"),
-        "provenance": outcome.provenance,
+        "provenance": provenance,
+        "learned": outcome.did_not_learn is None,  # reason in provenance["did_not_learn"]
     }
 
 
@@ -178,12 +216,18 @@ def _benchmark(
     spec: Spec,
     params: BenchmarkParams,
     should_stop: Callable[[], bool],
+    beat: Heartbeat,
 ) -> dict[str, Any]:
     from worker.benchmark import benchmark
 
-    with session_scope(settings.database_url) as session:
-        lifecycle.heartbeat(session, job_id, worker, progress=0.05)
-    outcome = benchmark(spec, params, should_stop=should_stop)
+    persist(settings, lambda s: lifecycle.heartbeat(s, job_id, worker, progress=0.05), beat)
+    outcome = benchmark(
+        spec,
+        params,
+        should_stop=should_stop,
+        max_cv=settings.benchmark_noisy_cv,
+        max_load=settings.benchmark_noisy_load,
+    )
     return {
         "latency_ms": outcome.latency.median_s * 1e3,
         "throughput": outcome.throughput.images_per_s,
@@ -192,6 +236,27 @@ def _benchmark(
         # app.jobs.results.BenchmarkDetails, the schema the API and the figures read back
         "details": outcome.model_dump(mode="json", exclude={"provenance"}),
     }
+
+
+def _calibrate(
+    settings: Settings,
+    job_id: int,
+    worker: str,
+    params: CalibrateParams,
+    should_stop: Callable[[], bool],
+    beat: Heartbeat,
+) -> str:
+    """Time the grid, fit the model, and store the profile as the job succeeds (one commit)."""
+    from app.jobs.calibration import complete_calibration
+    from worker.calibrate import calibrate
+    from worker.reporting import ProgressReporter
+
+    reporter = ProgressReporter(settings, job_id, worker, beat, None)
+    profile = calibrate(params, should_stop, on_progress=lambda fraction: reporter(0.95 * fraction))
+    if not persist(settings, lambda s: complete_calibration(s, job_id, worker, profile), beat):
+        beat.refund_if_cut_off()
+        return "lost the job before finishing; another attempt owns it"
+    return "succeeded"
 
 
 def _fields(metrics: EpochMetrics) -> dict[str, float]:

@@ -3,15 +3,62 @@ the task, in the forked child, so the worker's parent process never initialises 
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import re
+from typing import Any
 
+from billiard.einfo import ExceptionInfo, ExceptionWithTraceback
+from billiard.exceptions import WorkerLostError
 from celery import Task
+from celery.signals import worker_process_init
+from celery.worker.request import Request
 from sqlalchemy.exc import OperationalError
 
+from app import models  # noqa: F401  (every table, so foreign keys resolve)
+from app.db import session_factory, session_scope
+from app.jobs import lifecycle
 from app.jobs.broker import RUN_JOB, celery_app
 from app.settings import get_settings
 
 app = celery_app(get_settings())
+log = logging.getLogger("isocost.worker")
+
+
+class JobRequest(Request):
+    """A job's message in the worker's main process. When the pool process running the job dies
+    (the kernel's OOM killer, a crash in native code, a SIGKILL), the cause is written into the
+    job before the message is requeued, so the next claim, the reconciler and a final "gave up"
+    name it instead of "None" (docs/design.md, "Celery for long jobs")."""
+
+    def on_failure(
+        self, exc_info: ExceptionInfo, send_failed_event: bool = True, return_ok: bool = False
+    ) -> Any:
+        error = exc_info.exception
+        if isinstance(error, ExceptionWithTraceback):  # how billiard hands it over from the pool
+            error = error.exc
+        if isinstance(error, WorkerLostError) and self.args:
+            _record_death(int(self.args[0]), self.hostname, str(error))
+        return super().on_failure(exc_info, send_failed_event, return_ok)
+
+
+def _record_death(job_id: int, worker: str, message: str) -> None:
+    # "Worker exited prematurely: signal 9 (SIGKILL) Job: 0." -> "signal 9 (SIGKILL)"
+    status = re.sub(r"^Worker exited prematurely: |\s*Job: \d+\.$", "", message).rstrip(".")
+    cause = f"the worker process running it died: {status}"
+    try:
+        with session_scope(get_settings().database_url) as session:
+            lifecycle.record_death(session, job_id, worker, cause)
+    except Exception as error:  # the database may be down too; the reconciler still names silence
+        log.warning("job %s: could not record that %s: %s", job_id, cause, error)
+
+
+@worker_process_init.connect
+def _own_connections(**_: Any) -> None:
+    """A pool process is forked from the main one, which may hold pooled database connections
+    (JobRequest writes with them): never share a connection across processes (SQLAlchemy,
+    "Using Connection Pools with Multiprocessing or os.fork()")."""
+    session_factory(get_settings().database_url).kw["bind"].dispose(close=False)
 
 
 # Only OperationalError (the database is unreachable) is retried: that is infrastructure, and it
@@ -26,6 +73,7 @@ app = celery_app(get_settings())
     retry_backoff_max=60,
     retry_jitter=False,
     max_retries=5,
+    Request=JobRequest,
 )
 def run_job(self: Task, job_id: int) -> str:
     from worker.runner import run

@@ -34,7 +34,8 @@ from worker.build import build_model
 from worker.datasets import load_dataset
 from worker.datasets.splits import Datasets, ImageSet
 from worker.device import is_out_of_memory, provenance, resolve_device, seed_everything
-from worker.errors import Cancelled, Diverged, OutOfMemory
+from worker.errors import Cancelled, Diverged, NothingTrained, OutOfMemory
+from worker.learned import did_not_learn
 from worker.progress import EpochMetrics, RunState
 
 _clock = time.perf_counter  # the training clock; tests replace it to simulate time
@@ -50,6 +51,7 @@ class TrainOutcome:
     images_per_s: float  # training images / training seconds, over the whole run
     history: list[EpochMetrics] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
+    did_not_learn: str | None = None  # why the run did not learn (worker.learned); None: it did
 
 
 def train(
@@ -61,6 +63,7 @@ def train(
     on_epoch: Callable[[EpochMetrics], None],
     should_stop: Callable[[], bool],
     device: str = "auto",
+    on_progress: Callable[[float], None] | None = None,
 ) -> TrainOutcome:
     """Train `spec` (its classifier resized to the dataset's classes) with SGD + momentum.
 
@@ -70,9 +73,12 @@ def train(
     from the next epoch. `should_stop()` is polled before every training and evaluation batch
     (keep it cheap; it runs on the training clock); when it returns True, `Cancelled` is raised
     and the batch does not run.
+    `on_progress(fraction)` is called after every training batch with the run's progress (of
+    batches, or of the time budget); it runs on the training clock too, so it must be cheap.
 
-    Raises Cancelled, OutOfMemory, Diverged, CheckpointMismatch, and DatasetError (a ValueError)
-    for a dataset that cannot be loaded.
+    Raises Cancelled, OutOfMemory, Diverged, CheckpointMismatch, NothingTrained (a time budget
+    spent before the first batch), and DatasetError (a ValueError) for a dataset that cannot be
+    loaded.
     """
     target = resolve_device(device)
     seed_everything(params.seed)
@@ -89,7 +95,7 @@ def train(
     _place(model, optimizer, target)
     try:
         while not state.finished(params):
-            metrics = _epoch(model, optimizer, data, params, state, target, should_stop)
+            metrics = _epoch(model, optimizer, data, params, state, target, should_stop, on_progress)
             if metrics is None:  # the time budget ran out before this epoch's first batch
                 break
             on_epoch(metrics)
@@ -99,7 +105,17 @@ def train(
         if is_out_of_memory(error):
             raise OutOfMemory(f"out of memory on {target} at batch {params.batch_size}: {error}") from error
         raise
-    return _outcome(state, {**provenance(target, params, data), "resumed_from_epoch": resumed_from})
+    if not state.history:
+        raise NothingTrained(
+            f"nothing was trained: the training set ({len(data.train)} images) gave no batch"
+        )
+    stalled = did_not_learn(state.history[-1], data.num_classes, len(data.val))
+    recorded = {
+        **provenance(target, params, data),
+        "resumed_from_epoch": resumed_from,
+        "did_not_learn": stalled,
+    }
+    return _outcome(state, recorded, stalled)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,9 +123,15 @@ def train(
 
 
 def learning_rate(params: TrainParams, progress: float) -> float:
-    """The schedule at `progress` in [0, 1] (of batches, or of the time budget): cosine from lr to
-    0, or step (lr x gamma from 1/2, x gamma^2 from 3/4)."""
+    """The schedule at `progress` in [0, 1] (of batches, or of the time budget): a linear warm-up
+    from 0 to lr over `warmup_fraction`, then, over the rest, cosine from lr to 0 or step (lr x
+    gamma from 1/2, x gamma^2 from 3/4 of the rest). Plain deep ReLU nets need the gentle start
+    (docs/design.md, "Training protocol")."""
     progress = min(max(progress, 0.0), 1.0)
+    warmup = params.warmup_fraction
+    if progress < warmup:
+        return params.lr * progress / warmup
+    progress = (progress - warmup) / (1.0 - warmup)
     if params.schedule == "cosine":
         return params.lr * 0.5 * (1.0 + math.cos(math.pi * progress))
     drops = (progress >= 0.5) + (progress >= 0.75)
@@ -144,11 +166,12 @@ def _epoch(
     state: RunState,
     device: torch.device,
     should_stop: Callable[[], bool],
+    on_progress: Callable[[float], None] | None = None,
 ) -> EpochMetrics | None:
     """Train one epoch, evaluate, and record it in `state`; None if no batch could run."""
     epoch = state.epoch + 1
     train_loss, images, seconds = _train_epoch(
-        model, optimizer, data.train, params, state, epoch, device, should_stop
+        model, optimizer, data.train, params, state, epoch, device, should_stop, on_progress
     )
     if images == 0:
         return None
@@ -177,6 +200,7 @@ def _train_epoch(
     epoch: int,
     device: torch.device,
     should_stop: Callable[[], bool],
+    on_progress: Callable[[float], None] | None = None,
 ) -> tuple[float, int, float]:
     """One epoch (or what the time budget leaves of it): (mean loss, images, seconds)."""
     model.train()
@@ -194,6 +218,13 @@ def _train_epoch(
         now = _clock()
         state.elapsed_s += now - mark
         mark = now
+        if state.steps == 0 and params.time_budget_s is not None and state.elapsed_s >= params.time_budget_s:
+            # The schedule would be at its end (lr 0): a "run" that learns nothing must not be
+            # ranked (docs/design.md, "Input").
+            raise NothingTrained(
+                f"nothing was trained: the time budget of {params.time_budget_s:g} s was spent before "
+                f"the first batch ran (preparing it took {state.elapsed_s:.3g} s); give a larger time_budget_s"
+            )
         if state.budget_spent(params):
             break
         lr = learning_rate(params, _progress(params, state, batches_per_epoch))
@@ -203,10 +234,14 @@ def _train_epoch(
             loss = functional.cross_entropy(model(inputs), labels)
         optimizer.zero_grad(set_to_none=True)
         torch.autograd.backward(loss)
+        if params.max_grad_norm is not None:  # the divergence safeguard; no device sync
+            nn.utils.clip_grad_norm_(model.parameters(), params.max_grad_norm)
         optimizer.step()
         loss_sum += loss.detach().float() * len(labels)
         images += len(labels)
         state.steps += 1
+        if on_progress is not None:  # within the epoch: the caller decides how often to store it
+            on_progress(min(1.0, _progress(params, state, batches_per_epoch)))
         state.last_lr = lr
     if cuda:
         torch.cuda.synchronize(device)
@@ -269,7 +304,7 @@ def _autocast(device: torch.device) -> AbstractContextManager[Any]:
     return nullcontext()
 
 
-def _outcome(state: RunState, recorded: dict[str, Any]) -> TrainOutcome:
+def _outcome(state: RunState, recorded: dict[str, Any], stalled: str | None) -> TrainOutcome:
     last = state.history[-1]
     return TrainOutcome(
         top1_error=last.top1_error,
@@ -280,4 +315,5 @@ def _outcome(state: RunState, recorded: dict[str, Any]) -> TrainOutcome:
         images_per_s=state.images / state.elapsed_s if state.elapsed_s > 0 else 0.0,
         history=list(state.history),
         provenance=recorded,
+        did_not_learn=stalled,
     )

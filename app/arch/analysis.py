@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from typing import Literal, NoReturn
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.arch.errors import SpecError
 from app.arch.identity import spec_hash
@@ -38,7 +37,11 @@ class LayerReport(BaseModel):
 class Relative(BaseModel):
     name: str | None
     conv_macs: int
-    ratio: float  # this spec's C over the reference's: the paper's "comp." column
+    # null, not Infinity (which JSON cannot carry), against a reference without conv layers
+    ratio: float | None = Field(
+        description="this spec's C over the reference's (the paper's \"comp.\" column); "
+        "null when the reference's C is 0 (it has no conv layers)"
+    )
 
 
 class Analysis(BaseModel):
@@ -113,7 +116,7 @@ def analyse(spec: Spec, reference: Spec | None = None) -> Analysis:
     relative = None
     if reference is not None:
         ref_macs = analyse(reference).conv_macs
-        ratio = conv_macs / ref_macs if ref_macs else math.inf
+        ratio = conv_macs / ref_macs if ref_macs else None
         relative = Relative(name=reference.name, conv_macs=ref_macs, ratio=ratio)
     return Analysis(
         name=spec.name,

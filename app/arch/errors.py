@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class SpecError(ValueError):
     """An invalid spec, notation or request to the engine.
@@ -17,13 +19,24 @@ class SpecError(ValueError):
 
 
 class NotationError(SpecError):
-    """A notation string that does not parse; `position` is the 0-based character offset."""
+    """A notation string that does not parse. `position` is the 0-based character offset, the one
+    numbering of notation errors everywhere (message, API `position`, editor); `end` is where the
+    quoted token (or layer) ends, exclusive, so callers can mark all of it (docs/design.md,
+    "Errors")."""
 
-    def __init__(self, message: str, position: int, text: str) -> None:
+    def __init__(self, message: str, position: int, text: str, end: int | None = None) -> None:
+        if end is None or end <= position:
+            found = _TOKEN.match(text, position) if position < len(text) else None
+            end = found.end() if found else position
         where = (
-            f"at position {position} (near {text[position : position + 12]!r})"
+            f"at position {position} ({text[position:end]!r})"
             if position < len(text)
             else f"at position {position} (the end)"
         )
         super().__init__(f"{where}: {message}", ("notation",))
         self.position = position
+        self.end = end
+
+
+# One whole token of the notation: a number, a word, or one other character (app.arch.tokens).
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|[A-Za-z]+|\S")

@@ -44,12 +44,14 @@ def _item(t: Tokens) -> Fields:
         raise t.fail("a layer: '(size,filters)', 'pool', 'avgpool', 'spp(...)', 'gap' or 'fc'")
     t.i += 1
     layer = layer_kind.read(t, word)
-    layer["_position"] = start
+    _, last, last_start = t.items[t.i - 1]
+    layer["_position"], layer["_end"] = start, last_start + len(last)  # the layer's whole text
     return layer
 
 
 def parse_layers(text: str) -> list[Fields]:
-    """The layers of a notation string as plain dicts (`_position` keeps where each began)."""
+    """The layers of a notation string as plain dicts (`_position` and `_end` keep where each
+    began and ended)."""
     if not text.strip():
         raise NotationError("expected a layer, found an empty notation", 0, text)
     return _stack(Tokens(text))
@@ -58,7 +60,7 @@ def parse_layers(text: str) -> list[Fields]:
 def parse(text: str, input: InputShape | None = None, name: str | None = None) -> Spec:
     """Parse notation into a Spec; errors name the character position and what was expected."""
     items = parse_layers(text)
-    positions = [item.pop("_position") for item in items]
+    spans = [(item.pop("_position"), item.pop("_end")) for item in items]
     try:
         return Spec(name=name, input=input or InputShape(), layers=items)
     except ValidationError as error:
@@ -68,7 +70,8 @@ def parse(text: str, input: InputShape | None = None, name: str | None = None) -
             index = loc[1]
             field = next((part for part in loc[3:] if isinstance(part, str)), "")
             message = f"layer {index + 1}: {field + ': ' if field else ''}{_clean(first['msg'])}"
-            raise NotationError(message, positions[index], text) from None
+            start, end = spans[index]
+            raise NotationError(message, start, text, end) from None
         raise SpecError(_clean(first["msg"]), tuple(loc)) from None
 
 

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from app.arch.identity import spec_hash
 from app.arch.notation import format_spec, parse
 from app.arch.relations import relate
 from app.arch.replace import delay_subsampling
@@ -150,3 +151,14 @@ def reference(scale: Scale) -> Preset:
 def of_scale(scale: Scale) -> list[Preset]:
     """The presets of one scale, in the paper's order."""
     return [p for p in presets().values() if p.scale == scale]
+
+
+@cache
+def _by_hash() -> dict[str, str]:
+    return {spec_hash(p.spec): p.name for p in presets().values()}
+
+
+def preset_of(spec: Spec) -> str | None:
+    """The preset that is the same network as `spec` (docs/design.md, "Spec identity"), or None:
+    a replacement candidate that lands on one of the paper's models says so ("= model F")."""
+    return _by_hash().get(spec_hash(spec))

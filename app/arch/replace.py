@@ -28,6 +28,8 @@ class Candidate(BaseModel):
     change: float  # relative change of C against the original spec
     within_tolerance: bool
     description: str
+    # the paper's model this candidate is, by spec identity (app.arch.presets.preset_of), or None
+    preset: str | None = None
 
 
 def replace_segment(

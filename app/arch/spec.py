@@ -8,9 +8,11 @@ Field-level checks (positive sizes, documented limits) live here; checks that ne
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.arch.text import Printable
 
 
 class Limits:
@@ -37,8 +39,15 @@ PadAmount = Annotated[int, Field(ge=0, le=Limits.max_kernel)]
 Padding = Literal["same", "valid"] | PadAmount | tuple[PadAmount, PadAmount, PadAmount, PadAmount]
 
 
+def _tag_required(schema: dict[str, Any]) -> None:
+    # A layer is told apart by `type` (the union's discriminator): one sent without it is refused,
+    # although Python code may leave it out. The OpenAPI schema says what a client must send.
+    if "type" in schema.get("properties", {}) and "type" not in schema.get("required", []):
+        schema["required"] = ["type", *schema.get("required", [])]
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_tag_required)
 
 
 class InputShape(_Strict):
@@ -105,7 +114,7 @@ Layer = Annotated[AnyLayer, Field(discriminator="type")]
 class Spec(_Strict):
     """A whole network: its input and its layers, in order. The last fc is the classifier."""
 
-    name: Annotated[str, Field(max_length=Limits.max_name_length)] | None = None
+    name: Annotated[str, Field(max_length=Limits.max_name_length), Printable] | None = None
     input: InputShape = InputShape()
     layers: Annotated[list[Layer], Field(min_length=1, max_length=Limits.max_layers)]
 

@@ -34,7 +34,7 @@ class ArchitectureUpdate(BaseModel):
 
 class ArchitectureOut(BaseModel):
     """Read from a row of `service.select_out`: the architecture's columns plus `team_name`,
-    `owned` and `in_use`, computed in the same query."""
+    `owned`, `in_use`, `runs` and `best_error`, computed in the same query."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -50,6 +50,10 @@ class ArchitectureOut(BaseModel):
     published: bool
     owned: bool = Field(description="the architecture is your team's")
     in_use: bool = Field(description="a job used it, so it cannot be deleted")
+    runs: int = Field(0, description="finished training runs (one per seed and job)")
+    best_error: float | None = Field(
+        None, description="lowest top-1 error (%) of those runs on a real dataset; null if none"
+    )
     created_at: datetime
     updated_at: datetime
 

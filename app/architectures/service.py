@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, column, exists, or_, select, table
+from sqlalchemy import Float, Integer, Row, Select, String, column, exists, func, or_, select, table
 from sqlalchemy.orm import Session
 
 from app.architectures.models import Architecture
@@ -23,11 +23,21 @@ from app.architectures.schemas import (
 from app.db import commit
 from app.exceptions import Conflict, Forbidden, Invalid, NotFound
 from app.pagination import Page, PageParams, paginate
+from app.settings import Settings
+from app.teams import quota
 from app.teams.models import Team
 
 # Jobs depend on architectures, not the reverse (docs/design.md, "Layers and imports"): only the
 # foreign key that jobs hold to us is read here, through this one column, not app.jobs.models.
 _jobs = table("jobs", column("architecture_id", Integer))
+# ...and, the same way, the columns of results that the list's "best error" and "runs" read
+_results = table(
+    "results",
+    column("architecture_id", Integer),
+    column("kind", String),
+    column("dataset", String),
+    column("top1_error", Float),
+)
 
 
 def _visible(session: Session, team: Team, architecture_id: int) -> Architecture | None:
@@ -83,13 +93,17 @@ def _name_taken(session: Session, team: Team, name: str, exclude_id: int | None 
 
 
 def select_out(viewer: Team) -> Select[Any]:
-    """Every column ArchitectureOut reads, in one query: the row's own, its team's name, and
-    whether it is the viewer's and whether a job used it."""
+    """Every column ArchitectureOut reads, in one query: the row's own, its team's name, whether
+    it is the viewer's, whether a job used it, and its finished training runs and best error."""
+    trained = (_results.c.architecture_id == Architecture.id) & (_results.c.kind == "train")
+    ranked = trained & _results.c.dataset.is_not(None) & (_results.c.dataset != "synthetic")
     return select(
         *Architecture.__table__.columns,
         Team.name.label("team_name"),
         (Architecture.team_id == viewer.id).label("owned"),
         exists().where(_jobs.c.architecture_id == Architecture.id).label("in_use"),
+        select(func.count()).where(trained).scalar_subquery().label("runs"),
+        select(func.min(_results.c.top1_error)).where(ranked).scalar_subquery().label("best_error"),
     ).join(Team, Team.id == Architecture.team_id)
 
 
@@ -101,12 +115,14 @@ def describe(session: Session, viewer: Team, row: Architecture) -> ArchitectureO
     return ArchitectureOut.model_validate(_out_row(session, viewer, row.id))
 
 
-def create(session: Session, team: Team, body: ArchitectureCreate) -> ArchitectureCreated:
+def create(session: Session, settings: Settings, team: Team, body: ArchitectureCreate) -> ArchitectureCreated:
     analysis = body.analysis()
     if body.parent_id is not None:
         referenced_architecture(session, team, body.parent_id, "parent_id")
     if _name_taken(session, team, body.name):
         raise _taken(body.name)
+    counted = select(func.count()).where(Architecture.team_id == team.id)
+    quota.check(session, team, counted, settings.max_architectures_per_team, "architectures")
     duplicates = session.execute(
         select(Architecture.id, Architecture.name)
         .where(Architecture.team_id == team.id, Architecture.spec_hash == analysis.spec_hash)

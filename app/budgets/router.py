@@ -7,25 +7,29 @@ from fastapi import APIRouter, Response
 from app.budgets import service
 from app.budgets.deps import OwnBudget
 from app.budgets.schemas import BudgetCreate, BudgetOut
-from app.deps import SessionDep
+from app.deps import SessionDep, SettingsDep
+from app.errors import responses
 from app.teams.deps import TeamDep
 
 router = APIRouter(prefix="/budgets", tags=["budgets"])
 
 
-@router.get("", response_model=list[BudgetOut])
+@router.get("", response_model=list[BudgetOut], responses=responses(401))
 def list_budgets(team: TeamDep, session: SessionDep) -> list[BudgetOut]:
     """Every budget, the built-ins first."""
-    return service.list_budgets(session)
+    return service.list_budgets(session, team)
 
 
-@router.post("", status_code=201, response_model=BudgetOut)
-def create(body: BudgetCreate, team: TeamDep, session: SessionDep) -> BudgetOut:
-    """A budget from a preset or an architecture copies its conv MACs and input side."""
-    return service.create(session, team, body)
+@router.post("", status_code=201, response_model=BudgetOut, responses=responses(401, 409, 413, 422, 429))
+def create(body: BudgetCreate, team: TeamDep, session: SessionDep, settings: SettingsDep) -> BudgetOut:
+    """A budget from a preset or an architecture copies its conv MACs and input side. 429 when
+    the team has `ISOCOST_MAX_BUDGETS_PER_TEAM` budgets."""
+    return service.create(session, settings, team, body)
 
 
-@router.delete("/{budget_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/{budget_id}", status_code=204, response_class=Response, responses=responses(401, 403, 404, 422)
+)
 def delete(budget: OwnBudget, session: SessionDep) -> Response:
     """Only the team that created a budget may delete it; built-ins stay."""
     service.delete(session, budget)

@@ -5,16 +5,19 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.arch.analysis import analyse
 from app.arch.presets import presets
+from app.architectures.models import Architecture
 from app.architectures.service import referenced_architecture
 from app.budgets.models import Budget
 from app.budgets.schemas import BudgetCreate, BudgetOut
 from app.db import commit
 from app.exceptions import Conflict, Forbidden, Invalid, NotFound
+from app.settings import Settings
+from app.teams import quota
 from app.teams.models import Team
 
 
@@ -44,8 +47,35 @@ def macs_range(budget: Budget) -> tuple[int, int]:
     return math.ceil(reference * (1 - tolerance)), math.floor(reference * (1 + tolerance))
 
 
-def list_budgets(session: Session) -> list[BudgetOut]:
-    return [BudgetOut.model_validate(b) for b in session.scalars(select(Budget).order_by(Budget.id))]
+def _shown_reference(viewer: Team) -> ColumnElement[int | None]:
+    """The budget's reference architecture id if the viewer may see that architecture (its own, or
+    published), else null: a budget is public, a private architecture is not. The cost band stays
+    public, as it is what the budget is (docs/design.md, "Quotas")."""
+    visible = or_(Architecture.team_id == viewer.id, Architecture.published.is_(True))
+    return case((visible, Budget.reference_architecture_id), else_=None)
+
+
+def _as_seen(viewer: Team) -> Select[Budget, int | None]:
+    return select(Budget, _shown_reference(viewer)).outerjoin(
+        Architecture, Architecture.id == Budget.reference_architecture_id
+    )
+
+
+def _out(budget: Budget, reference_architecture_id: int | None) -> BudgetOut:
+    out = BudgetOut.model_validate(budget)
+    return out.model_copy(update={"reference_architecture_id": reference_architecture_id})
+
+
+def budget_out(session: Session, viewer: Team, budget: Budget) -> BudgetOut:
+    """`budget` as `viewer` sees it."""
+    budget_row, reference = session.execute(_as_seen(viewer).where(Budget.id == budget.id)).one()
+    return _out(budget_row, reference)
+
+
+def list_budgets(session: Session, viewer: Team) -> list[BudgetOut]:
+    return [
+        _out(budget, reference) for budget, reference in session.execute(_as_seen(viewer).order_by(Budget.id))
+    ]
 
 
 def _square_side(height: int, width: int, field: str) -> int:
@@ -76,7 +106,7 @@ def _reference(session: Session, team: Team, body: BudgetCreate) -> tuple[int, i
     return body.reference_conv_macs, body.input_side
 
 
-def create(session: Session, team: Team, body: BudgetCreate) -> BudgetOut:
+def create(session: Session, settings: Settings, team: Team, body: BudgetCreate) -> BudgetOut:
     if body.reference_conv_macs is not None and body.input_side is None:
         raise Invalid("input_side is required with reference_conv_macs", "input_side")
     if body.reference_conv_macs is None and body.input_side is not None:
@@ -86,6 +116,15 @@ def create(session: Session, team: Team, body: BudgetCreate) -> BudgetOut:
     if session.scalar(select(Budget.id).where(Budget.name == body.name)) is not None:
         raise _taken(body.name)
     conv_macs, side = _reference(session, team, body)
+    if conv_macs <= 0:
+        # Every cost in the budget is compared as a ratio to this one (docs/design.md, "Input").
+        field = "reference_preset" if body.reference_preset is not None else "reference_architecture_id"
+        raise Invalid(
+            "the reference has no conv layers (C = 0): a budget needs a reference with C > 0", field
+        )
+    # Budgets are listed to every team: a quota keeps one team from flooding them (docs/design.md, "Quotas").
+    counted = select(func.count()).where(Budget.team_id == team.id)
+    quota.check(session, team, counted, settings.max_budgets_per_team, "budgets")
     budget = Budget(
         team_id=team.id,
         name=body.name,

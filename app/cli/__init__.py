@@ -1,6 +1,6 @@
-"""The `isocost` command line: one module per command group (design, service, jobs), assembled
-here. Each command imports what it needs when it runs, so `--help` and the engine commands start
-fast (no torch, no web stack)."""
+"""The `isocost` command line: one module per command group (design, service, jobs, interchange,
+profiles, studies), assembled here. Each command imports what it needs when it runs, so `--help` and the engine
+commands start fast (no torch, no web stack)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import argparse
 import sys
 
 from app.arch.errors import SpecError
-from app.cli import design, jobs, service
+from app.cli import design, interchange, jobs, profiles, service, studies
 from app.cli.common import UsageError
 from app.exceptions import DomainError
 
@@ -24,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     design.add_commands(commands)
     service.add_commands(commands)
     jobs.add_commands(commands)
+    interchange.add_commands(commands)
+    profiles.add_commands(commands)
+    studies.add_commands(commands)
     return parser
 
 

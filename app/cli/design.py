@@ -14,6 +14,15 @@ def cmd_complexity(args: argparse.Namespace) -> int:
     spec = load(args)
     reference = load(args, args.relative_to) if args.relative_to else None
     analysis = analyse(spec, reference)
+    if args.device_profile:  # predicted time beside C (docs/design.md, "Device profiles")
+        from app.cli.profiles import predicted, print_predicted
+
+        timed = predicted(analysis, args.device_profile)
+        if args.json:
+            print(timed.model_dump_json(indent=2))
+        else:
+            print_predicted(timed, analysis.name or args.spec)
+        return 0
     if args.json:
         print(analysis.model_dump_json(indent=2))
         return 0
@@ -39,7 +48,8 @@ def cmd_complexity(args: argparse.Namespace) -> int:
     if analysis.relative_to:
         rel = analysis.relative_to
         label = rel.name or args.relative_to
-        print(f"relative to {label:<10} {rel.ratio:.4f}  (C / C_ref, the paper's 'comp.')")
+        ratio = f"{rel.ratio:.4f}" if rel.ratio is not None else "undefined: the reference has C = 0"
+        print(f"relative to {label:<10} {ratio}  (C / C_ref, the paper's 'comp.')")
     print(f"\nunit: {analysis.convention}")
     return 0
 
@@ -77,6 +87,7 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
 
 def cmd_replace(args: argparse.Namespace) -> int:
+    from app.arch.presets import preset_of
     from app.arch.replace import replace_segment
 
     try:
@@ -87,13 +98,23 @@ def cmd_replace(args: argparse.Namespace) -> int:
     candidates = replace_segment(
         spec, first, last, args.size, args.depth, args.width, args.multiple_of, args.tolerance
     )
+    # a candidate that is one of the paper's models says so, as the dashboard does (spec identity)
+    candidates = [c.model_copy(update={"preset": preset_of(c.spec)}) for c in candidates]
     if args.json:
         print(json.dumps([c.model_dump(mode="json") for c in candidates], indent=2))
         return 0
-    rows = [["#", "change of C", "in tolerance", "replacement", "notation"]]
+    rows = [["#", "change of C", "in tolerance", "paper's model", "replacement", "notation"]]
     for i, c in enumerate(candidates, 1):
+        model = f"= model {c.preset}" if c.preset else "-"
         rows.append(
-            [str(i), f"{c.change:+.2%}", "yes" if c.within_tolerance else "no", c.description, c.notation]
+            [
+                str(i),
+                f"{c.change:+.2%}",
+                "yes" if c.within_tolerance else "no",
+                model,
+                c.description,
+                c.notation,
+            ]
         )
     print(table(rows, right={1}))
     print(f"\nC is Eqn. (1) in MACs per image; tolerance {args.tolerance:.0%} of the original C.")
@@ -111,6 +132,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     spec_arguments(p)
     p.add_argument(
         "--relative-to", metavar="REF", help="a reference spec (preset, notation or file): adds C / C_ref"
+    )
+    p.add_argument(
+        "--device-profile",
+        metavar="NAME",
+        help="add each layer's predicted time on this device profile (a name or an id; read from "
+        "ISOCOST_DATABASE_URL)",
     )
     p.set_defaults(handler=cmd_complexity)
 

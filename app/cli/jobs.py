@@ -31,11 +31,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="digits, synthetic, cifar10:PATH or imagefolder:PATH (PATH relative to the data root)",
     )
     budget = p.add_mutually_exclusive_group()
-    budget.add_argument("--epochs", type=int, help="train for N epochs (default 10)")
+    budget.add_argument("--epochs", type=int, help="train for N epochs (default: the default protocol's, 30)")
     budget.add_argument("--seconds", type=float, help="train for S wall-clock seconds instead")
     p.add_argument("--seeds", default="0", help="comma-separated seeds, one job each (default 0)")
     p.add_argument("--batch-size", type=int, help="batch size (default: 64 train, 32 benchmark)")
-    p.add_argument("--lr", type=float, help="learning rate (default 0.05)")
+    p.add_argument("--lr", type=float, help="learning rate (default: the default protocol's)")
     p.add_argument("--queue", choices=["cpu", "gpu"], help="queue (default: the server's)")
     p.add_argument(
         "--wait", action="store_true", help="follow the jobs with a progress bar until they finish"

@@ -1,16 +1,48 @@
-"""Running and administering the service: `serve`, `worker`, `db upgrade`, `team create`."""
+"""Running and administering the service: `serve`, `api`, `worker`, `db upgrade`, `team create`."""
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported when a command runs, so `--help` stays fast
+    from app.settings import Settings
+
+
+def _listening(args: argparse.Namespace) -> Settings:
+    """The environment's settings with the command line's --host, --port and --workers."""
+    from app.settings import get_settings
+
+    given = {"host": args.host, "port": args.port, "api_workers": args.workers}
+    return get_settings().model_copy(update={key: value for key, value in given.items() if value is not None})
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from app.serve import serve
-    from app.settings import get_settings
 
-    updates = {key: value for key, value in (("host", args.host), ("port", args.port)) if value is not None}
-    return serve(get_settings().model_copy(update=updates))
+    return serve(_listening(args))
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    from app.serve import run_api
+
+    run_api(_listening(args))
+    return 0
+
+
+def _add_listening(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1, ISOCOST_HOST)")
+    p.add_argument("--port", type=int, help="port (default 8000, ISOCOST_PORT)")
+    p.add_argument(
+        "--workers", type=_positive, metavar="N", help="API processes (default 1, ISOCOST_API_WORKERS)"
+    )
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -68,9 +100,17 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Apply migrations, start one Celery worker and the API; Ctrl-C stops both. "
         "Configuration: ISOCOST_* environment variables (README).",
     )
-    p.add_argument("--host", help="address to listen on (default 127.0.0.1, ISOCOST_HOST)")
-    p.add_argument("--port", type=int, help="port (default 8000, ISOCOST_PORT)")
+    _add_listening(p)
     p.set_defaults(handler=cmd_serve)
+
+    p = commands.add_parser(
+        "api",
+        help="run only the API (production: migrations and workers run on their own)",
+        description="Run the API in --workers processes, with slow clients timed out. Unlike `serve` "
+        "it neither migrates nor starts a worker. Configuration: ISOCOST_* environment variables.",
+    )
+    _add_listening(p)
+    p.set_defaults(handler=cmd_api)
 
     p = commands.add_parser(
         "worker",

@@ -14,6 +14,7 @@ import httpx
 from app.arch.notation import format_spec
 from app.arch.source import load_spec
 from app.cli.common import UsageError
+from app.jobs.params import DEFAULT_EPOCHS
 from app.jobs.status import FINISHED, JobStatus
 from app.settings import get_settings
 
@@ -81,7 +82,7 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
     if args.seconds:
         params["time_budget_s"] = args.seconds
     else:
-        params["epochs"] = args.epochs or 10
+        params["epochs"] = args.epochs or DEFAULT_EPOCHS
     if args.lr:
         params["lr"] = args.lr
     return params

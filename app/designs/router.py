@@ -4,34 +4,40 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from app.arch.analysis import Analysis, analyse
+from app.arch.analysis import analyse
 from app.arch.errors import SpecError
 from app.arch.notation import format_spec
-from app.arch.presets import of_scale, presets, reference
-from app.arch.relations import find_relations
+from app.arch.presets import preset_of, presets, reference
 from app.arch.replace import Candidate, delay_subsampling, replace_segment
-from app.arch.spec import Spec
+from app.deps import SettingsDep
+from app.designs import service
 from app.designs.schemas import (
-    ComplexityRequest,
     Delayed,
     DelayRequest,
     PresetOut,
-    RelationNode,
     RelationsOut,
     RelationsRequest,
     ReplacementRequest,
+    TimedComplexityRequest,
 )
+from app.errors import responses
 from app.exceptions import Invalid
+from app.profiles import service as profiles
+from app.profiles.schemas import PredictedAnalysis
 
 router = APIRouter(tags=["design"])
 
 
-@router.post("/complexity", response_model=Analysis)
-def complexity(body: ComplexityRequest) -> Response:
-    """Per-layer shapes and MACs, and totals (the same JSON as `isocost complexity --json`)."""
+@router.post("/complexity", response_model=PredictedAnalysis, responses=responses(413, 422, 503))
+def complexity(body: TimedComplexityRequest, settings: SettingsDep) -> Response:
+    """Per-layer shapes and MACs, and totals (the same JSON as `isocost complexity --json`); with
+    `device_profile`, each layer's predicted time and the total on that device."""
     against = body.reference.resolve(("reference",)) if body.reference else None
+    analysis = body.analysis(reference=against)
+    if body.device_profile is not None:
+        analysis = profiles.predicted(settings, analysis, body.device_profile)
     # Already a validated model: serialise it directly rather than validate it again (the editor's hot path).
-    return Response(body.analysis(reference=against).model_dump_json(), media_type="application/json")
+    return Response(analysis.model_dump_json(), media_type="application/json")
 
 
 @router.get("/presets", response_model=list[PresetOut])
@@ -49,20 +55,22 @@ def list_presets() -> list[PresetOut]:
     return out
 
 
-@router.post("/replacements", response_model=list[Candidate])
+@router.post("/replacements", response_model=list[Candidate], responses=responses(413, 422))
 def replacements(body: ReplacementRequest) -> list[Candidate]:
     """Replace conv layers first..last by `depth` layers of `size` filters; the missing one of
     depth and width is solved so that C stays put. Nearest in C first."""
     spec = body.resolve()
     try:
-        return replace_segment(
+        found = replace_segment(
             spec, body.first, body.last, body.size, body.depth, body.width, body.multiple_of, body.tolerance
         )
     except SpecError as error:
         raise Invalid(error.message, str(error.loc[0]) if error.loc else None) from None
+    # a candidate that is one of the paper's models says so: matched by spec identity
+    return [c.model_copy(update={"preset": preset_of(c.spec)}) for c in found]
 
 
-@router.post("/replacements/delayed-subsampling", response_model=Delayed)
+@router.post("/replacements/delayed-subsampling", response_model=Delayed, responses=responses(413, 422))
 def delayed_subsampling(body: DelayRequest) -> Delayed:
     """Move pooling strides into the following conv (the paper's primed models); C is unchanged."""
     before = body.analysis()
@@ -71,27 +79,13 @@ def delayed_subsampling(body: DelayRequest) -> Delayed:
     except SpecError as error:
         raise Invalid(error.message, "pool") from None
     after = analyse(new).conv_macs
-    return Delayed(spec=new, notation=format_spec(new), conv_macs=after, change=after / before.conv_macs - 1)
+    change = after / before.conv_macs - 1
+    return Delayed(spec=new, notation=format_spec(new), conv_macs=after, change=change, preset=preset_of(new))
 
 
-@router.post("/relations", response_model=RelationsOut)
-def relations(body: RelationsRequest) -> RelationsOut:
-    """Edges between specs that differ by one replacement at matched cost (Figs. 1-3)."""
-    specs: dict[str, Spec] = {}
-    chosen_presets = of_scale(body.presets) if body.presets else []
-    for preset in chosen_presets:
-        specs[preset.name] = preset.spec
-    for i, item in enumerate(body.specs):
-        if item.name in specs:
-            raise Invalid(f"duplicate name {item.name!r}", f"specs[{i}].name")
-        specs[item.name] = item.resolve(("specs", i))
-    nodes = [
-        RelationNode(
-            name=name,
-            notation=format_spec(spec),
-            conv_macs=analyse(spec).conv_macs,
-            preset=i < len(chosen_presets),
-        )
-        for i, (name, spec) in enumerate(specs.items())
-    ]
-    return RelationsOut(nodes=nodes, relations=find_relations(specs, body.tolerance))
+@router.post("/relations", response_model=RelationsOut, responses=responses(413, 422))
+def relations(body: RelationsRequest, settings: SettingsDep) -> Response:
+    """Edges between specs that differ by one replacement at matched cost (Figs. 1-3), within
+    the limits on layers and pairs per request (README, "Limits")."""
+    # Serialised once, not validated again on the way out: up to max_relation_pairs relations.
+    return Response(service.relations(body, settings).model_dump_json(), media_type="application/json")

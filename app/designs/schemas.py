@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from app.arch.analysis import Analysis, analyse
 from app.arch.errors import NotationError, SpecError
@@ -12,8 +22,11 @@ from app.arch.notation import parse, parse_layers
 from app.arch.presets import Preset, Scale, presets
 from app.arch.relations import DEFAULT_TOLERANCE, Relation
 from app.arch.spec import InputShape, Limits, Spec
+from app.arch.text import check_text
+from app.fields import MAX_ID, Printable
 
 Notation = Annotated[str, Field(min_length=1, max_length=20_000)]
+SOURCES = ("spec", "notation", "preset")
 Loc = tuple[str | int, ...]  # a pydantic-style location, as SpecError.loc
 
 
@@ -31,7 +44,18 @@ class SpecSource(BaseModel):
     notation: Notation | None = None
     preset: Annotated[str, Field(max_length=16)] | None = None
     input: InputShape | None = None
-    name: Annotated[str, Field(max_length=Limits.max_name_length)] | None = None
+    name: Annotated[str, Field(max_length=Limits.max_name_length), Printable] | None = None
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # `_exactly_one` in the OpenAPI schema: one source, given and not null (subclasses inherit it)
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        schema["oneOf"] = [
+            {"required": [key], "properties": {key: {"not": {"type": "null"}}}} for key in SOURCES
+        ]
+        return schema
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SpecSource:
@@ -68,13 +92,51 @@ class SpecSource(BaseModel):
             layer = error.loc[1] if len(error.loc) > 1 and error.loc[0] == "layers" else None
             if self.notation is not None and isinstance(layer, int):
                 # point at the layer's first character in the notation the user typed
-                position = parse_layers(self.notation)[layer]["_position"]
-                raise NotationError(error.message, position, self.notation) from None
+                found = parse_layers(self.notation)[layer]
+                raise NotationError(error.message, found["_position"], self.notation, found["_end"]) from None
             raise SpecError(error.message, (*prefix, key, *error.loc)) from None
 
 
 class ComplexityRequest(SpecSource):
     reference: SpecSource | None = Field(None, description="adds relative_to: C / C_reference")
+
+
+# docs/design.md, "Device profiles"
+MAX_PROFILE_NAME = 100  # app.profiles.models.DeviceProfile.name
+
+
+def _reference(value: object) -> int | str:
+    """An id (a JSON integer) or a name (a string): one field, so an error names it plainly
+    (`device_profile`, not a member of a union)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 1 <= value <= MAX_ID:
+            raise ValueError(f"a profile id is 1 to {MAX_ID}")
+        return value
+    if isinstance(value, str):
+        if not 1 <= len(value) <= MAX_PROFILE_NAME:
+            raise ValueError(f"a profile name has 1 to {MAX_PROFILE_NAME} characters")
+        return check_text(value)
+    raise ValueError("give a device profile's id (an integer) or its name (a string)")
+
+
+ProfileReference = Annotated[
+    int | str,
+    PlainValidator(_reference),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                {"type": "string", "minLength": 1, "maxLength": MAX_PROFILE_NAME},
+            ]
+        }
+    ),
+]
+
+
+class TimedComplexityRequest(ComplexityRequest):
+    device_profile: ProfileReference | None = Field(
+        None, description="a device profile's id, or the newest profile of that name: adds predicted_ms"
+    )
 
 
 class PresetOut(Preset):
@@ -103,10 +165,11 @@ class Delayed(BaseModel):
     notation: str
     conv_macs: int
     change: float
+    preset: str | None = Field(None, description="the paper's model this spec is, if any (spec identity)")
 
 
 class NamedSource(SpecSource):
-    name: Annotated[str, Field(min_length=1, max_length=Limits.max_name_length)]
+    name: Annotated[str, Field(min_length=1, max_length=Limits.max_name_length), Printable]
 
 
 class RelationsRequest(BaseModel):

@@ -5,11 +5,13 @@ its share of the measured conv time. `Result.details` is read with its one schem
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any
 
 import plotly.graph_objects as go
 from pydantic import ValidationError
+from typing_extensions import TypedDict  # pydantic reads it on Python 3.11 (app.figures.schemas)
 
+from app.figures.markup import plain
 from app.figures.style import GRID_COLOUR, REFERENCE_COLOUR, SERIES, base_layout, empty_figure, figure_json
 from app.jobs.results import BenchmarkDetails, LayerTiming
 
@@ -60,7 +62,7 @@ def benchmark_layers(
     """Each conv layer's share of C (Eqn. 1, theory) beside its share of the measured conv time."""
     if not rows:
         return empty_figure("No per-layer timings in this benchmark (yet)", title, height=280)
-    names = [r["name"] for r in rows]
+    names = [plain(r["name"]) for r in rows]
     data = [
         go.Bar(
             name="theory: share of C (Eqn. 1)",
@@ -70,7 +72,7 @@ def benchmark_layers(
             hovertemplate="%{x}: %{y:.1f} % of C<extra>theory</extra>",
         ),
         go.Bar(
-            name="measured: share of conv time" + (f" on {device}" if device else ""),
+            name="measured: share of conv time" + (f" on {plain(device)}" if device else ""),
             x=names,
             y=[None if r["measured"] is None else r["measured"] * 100 for r in rows],
             marker={"color": SERIES[0]},

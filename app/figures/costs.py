@@ -7,6 +7,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from app.arch.analysis import Analysis, LayerReport
+from app.figures.markup import plain
 from app.figures.style import REFERENCE_COLOUR, SERIES, base_layout, empty_figure, figure_json
 
 _HOVER = (
@@ -42,8 +43,8 @@ def layer_costs(analysis: Analysis, reference: Analysis | None = None) -> dict[s
 def _bars(source: Analysis, name: str, colour: str) -> go.Bar:
     layers = [layer for layer in source.layers if layer.kind == "conv"]
     return go.Bar(
-        name=name,
-        x=[layer.name for layer in layers],
+        name=plain(name),
+        x=[plain(layer.name) for layer in layers],
         y=[layer.macs for layer in layers],
         text=[f"{layer.share * 100:.1f} %" for layer in layers],
         textposition="outside",

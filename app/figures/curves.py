@@ -55,4 +55,25 @@ def training_curves(metrics: Sequence[Mapping[str, Any]], title: str | None = No
     # At most about ten epoch ticks, whole epochs only.
     fig.update_xaxes(range=[0.5, last + 0.5], dtick=max(1, -(-last // 10)))
     fig.update_layout(**base_layout(title, height=360, margin={"l": 64, "r": 16, "t": 80, "b": 100}))
-    return figure_json(fig)
+    out = figure_json(fig)
+    out["layout"]["meta"] = {"narrow": _stacked(out["layout"])}
+    return out
+
+
+def _stacked(layout: dict[str, Any]) -> dict[str, Any]:
+    """The same panels one above the other, for a narrow screen: side by side, each panel is too
+    narrow for its title, and the two titles run into each other. The browser merges this into
+    the layout below 640 px (frontend/js/plot.js); the figure stays one figure, built here."""
+    top, bottom = (0.62, 1.0), (0.0, 0.38)
+    titles = [
+        {**note, "x": 0, "xanchor": "left", "y": domain[1], "yanchor": "bottom"}
+        for note, domain in zip(layout.get("annotations", []), (top, bottom), strict=False)
+    ]
+    return {
+        "height": 620,
+        "xaxis": {"domain": [0, 1]},
+        "xaxis2": {"domain": [0, 1]},
+        "yaxis": {"domain": list(top)},
+        "yaxis2": {"domain": list(bottom)},
+        "annotations": titles,
+    }

@@ -29,25 +29,41 @@ def transitive_reduction(edges: Iterable[Edge]) -> list[Edge]:
     """Drop every edge u->w that another path u->...->w implies (the graph must be acyclic).
 
     The relation finder links B->E as well as B->D and D->E; the paper draws only the chain.
+    Each node's descendants are one bit set (an int), built children first, so the cost is
+    O(V + E) set unions rather than a search per edge (docs/design.md, "Bounded cost").
     """
     edges = list(dict.fromkeys(edges))
-    successors: dict[str, set[str]] = defaultdict(set)
+    successors: dict[str, list[str]] = defaultdict(list)
+    bit: dict[str, int] = {}
     for source, target in edges:
-        successors[source].add(target)
+        successors[source].append(target)
+        for name in (source, target):
+            bit.setdefault(name, 1 << len(bit))
+    below: dict[str, int] = {}  # node -> the bits of every node reachable from it
+    for root in successors:
+        if root in below:
+            continue
+        below[root] = 0
+        stack = [(root, iter(successors[root]))]
+        while stack:  # depth first, a node's set completed after its children's
+            node, children = stack[-1]
+            child = next((c for c in children if c not in below), None)
+            if child is not None:
+                below[child] = 0
+                stack.append((child, iter(successors.get(child, ()))))
+                continue
+            stack.pop()
+            for c in successors.get(node, ()):
+                below[node] |= bit[c] | below[c]
+    via_children = {s: _union(below[c] for c in children) for s, children in successors.items()}
+    return [(s, t) for s, t in edges if not bit[t] & via_children[s]]
 
-    def reachable_without(source: str, target: str) -> bool:
-        stack = [n for n in successors[source] if n != target]
-        seen = set(stack)
-        while stack:
-            node = stack.pop()
-            if node == target:
-                return True
-            for nxt in successors[node] - seen:
-                seen.add(nxt)
-                stack.append(nxt)
-        return False
 
-    return [(s, t) for s, t in edges if not reachable_without(s, t)]
+def _union(sets: Iterable[int]) -> int:
+    out = 0
+    for bits in sets:
+        out |= bits
+    return out
 
 
 def layered_layout(

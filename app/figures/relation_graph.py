@@ -10,6 +10,7 @@ from typing import Any, Literal
 import plotly.graph_objects as go
 
 from app.figures.graph import edge_curve, layered_layout
+from app.figures.markup import plain
 from app.figures.style import GRID_COLOUR, OTHER_COLOUR, base_layout, empty_figure, figure_json
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -119,7 +120,7 @@ def _edge_traces(
         middles.append(curve[len(curve) // 2])
         annotations.append(_arrowhead(curve[-3], curve[-1], colour))
     lines = go.Scatter(
-        name=tradeoff,
+        name=plain(tradeoff),
         legendgroup=tradeoff,
         x=xs,
         y=ys,
@@ -129,7 +130,7 @@ def _edge_traces(
     )
     # A marker at each edge's middle: the hover target of the edge.
     markers = go.Scatter(
-        name=tradeoff,
+        name=plain(tradeoff),
         legendgroup=tradeoff,
         showlegend=False,
         x=[x for x, _ in middles],
@@ -137,12 +138,12 @@ def _edge_traces(
         mode="markers",
         marker={"symbol": "diamond", "size": 8, "color": colour},
         hovertext=[
-            f"{e.source} → {e.target}: {e.tradeoff}<br>C ratio {e.cost_ratio:.3f}"
-            + (f"<br>{e.change}" if e.change else "")
+            f"{plain(e.source)} → {plain(e.target)}: {plain(e.tradeoff)}<br>C ratio {e.cost_ratio:.3f}"
+            + (f"<br>{plain(e.change)}" if e.change else "")
             for e in group
         ],
         hoverinfo="text",
-        customdata=[["edge", e.source, e.target] for e in group],
+        customdata=[["edge", e.source, e.target] for e in group],  # not drawn: stays raw
     )
     return [lines, markers]
 
@@ -171,16 +172,18 @@ def _arrowhead(tail: Point, tip: Point, colour: str) -> dict[str, Any]:
 def _node_trace(
     group: Sequence[GraphNode], position: dict[str, Point], reference: str, colour: str, legend: str
 ) -> go.Scatter:
+    ref = plain(reference)
+
     def label(node: GraphNode) -> str:  # short: the hover text has the protocol and seeds
         measured = node.measured.split(" (")[0] if node.measured else "no result yet"
-        return f"<b>{node.name}</b><br>{node.ratio:.3f}× {reference}<br>{measured}"
+        return f"<b>{plain(node.name)}</b><br>{node.ratio:.3f}× {ref}<br>{plain(measured)}"
 
     def hover(node: GraphNode) -> str:
         return (
-            f"<b>{node.name}</b> ({'preset' if node.kind == 'preset' else 'team architecture'})"
-            f"<br>{node.notation}<br>C = {node.conv_macs:,} MACs per image, {node.ratio:.3f}× {reference}"
-            f"<br>{node.depth} conv layers<br>measured: {node.measured or 'no result yet'}"
-            f"<br>paper's error: {node.paper}<br>click to open in the editor"
+            f"<b>{plain(node.name)}</b> ({'preset' if node.kind == 'preset' else 'team architecture'})"
+            f"<br>{plain(node.notation)}<br>C = {node.conv_macs:,} MACs per image, {node.ratio:.3f}× {ref}"
+            f"<br>{node.depth} conv layers<br>measured: {plain(node.measured or 'no result yet')}"
+            f"<br>paper's error: {plain(node.paper)}<br>click to open in the editor"
         )
 
     return go.Scatter(
@@ -194,7 +197,7 @@ def _node_trace(
         marker={"size": 18, "color": colour, "line": {"color": "white", "width": 2}},
         hovertext=[hover(n) for n in group],
         hoverinfo="text",
-        customdata=[[n.kind, n.name, n.id] for n in group],
+        customdata=[[n.kind, n.name, n.id] for n in group],  # read by the click handler, not drawn
     )
 
 

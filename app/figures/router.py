@@ -14,14 +14,22 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from app.arch.presets import Scale
-from app.deps import SessionDep
+from app.deps import SessionDep, SettingsDep
 from app.designs.schemas import ComplexityRequest
+from app.errors import responses
 from app.exceptions import Invalid, Unauthenticated
 from app.fields import IdQuery, Printable
 from app.figures import costs, curves
 from app.figures.benchmark import benchmark_layers, benchmark_rows
 from app.figures.relation_graph import relation_graph
 from app.figures.scatter import leaderboard_scatter
+from app.figures.schemas import (
+    BenchmarkFigure,
+    CurvesFigure,
+    LayersFigure,
+    LeaderboardFigure,
+    RelationsFigure,
+)
 from app.figures.service import View, relation_view
 from app.jobs import service as jobs
 from app.jobs.deps import OwnJob
@@ -38,7 +46,7 @@ def _optional_team(request: Request, session: SessionDep) -> Team | None:
     return authenticate(session, header) if header else None
 
 
-@router.post("/layers")
+@router.post("/layers", response_model=LayersFigure, responses=responses(413, 422))
 def layer_costs(body: ComplexityRequest) -> JSONResponse:
     """Per-layer conv MACs of a spec source (bars labelled with their share of C), beside the
     reference's layers when `reference` is given."""
@@ -53,10 +61,11 @@ def layer_costs(body: ComplexityRequest) -> JSONResponse:
     )
 
 
-@router.get("/relations")
+@router.get("/relations", response_model=RelationsFigure, responses=responses(401, 422))
 def relations(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     scale: Scale = "s36",
     view: Annotated[View, Query(description="all relations, or the paper's Fig. 1, 2 or 3")] = "all",
     team: Annotated[bool, Query(description="add your team's architectures (needs the token)")] = False,
@@ -66,7 +75,7 @@ def relations(
     viewer = _optional_team(request, session) if team else None
     if team and viewer is None:
         raise Unauthenticated("team=true needs 'Authorization: Bearer <team token>'", "authorization")
-    data = relation_view(session, viewer, scale, view)
+    data = relation_view(session, viewer, scale, view, settings)
     figure = relation_graph(data["nodes"], data["edges"], data["reference"], data["title"])
     return JSONResponse(
         {
@@ -78,7 +87,7 @@ def relations(
     )
 
 
-@router.get("/jobs/{job_id}/curves")
+@router.get("/jobs/{job_id}/curves", response_model=CurvesFigure, responses=responses(401, 404, 422))
 def training_curves(own: OwnJob, session: SessionDep) -> JSONResponse:
     """Loss and error against epoch for one of your team's jobs, as far as it has got."""
     job = jobs.detail(session, own)
@@ -94,7 +103,7 @@ def training_curves(own: OwnJob, session: SessionDep) -> JSONResponse:
     )
 
 
-@router.get("/jobs/{job_id}/benchmark")
+@router.get("/jobs/{job_id}/benchmark", response_model=BenchmarkFigure, responses=responses(401, 404, 422))
 def benchmark(own: OwnJob, session: SessionDep) -> JSONResponse:
     """Each conv layer's measured share of time against its share of C, for one of your team's
     benchmark jobs (an empty figure until the result arrives)."""
@@ -117,7 +126,7 @@ def benchmark(own: OwnJob, session: SessionDep) -> JSONResponse:
     )
 
 
-@router.get("/leaderboard")
+@router.get("/leaderboard", response_model=LeaderboardFigure, responses=responses(401, 404, 422))
 def leaderboard(
     team: TeamDep,
     session: SessionDep,

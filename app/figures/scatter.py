@@ -9,6 +9,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from app.arch.units import UNIT_SENTENCE
+from app.figures.markup import plain
 from app.figures.style import GRID_COLOUR, SERIES, base_layout, empty_figure, figure_json
 from app.leaderboard.pareto import pareto_front
 
@@ -37,7 +38,7 @@ def leaderboard_scatter(
     front = pareto_front([(float(e["conv_macs"]), float(e["top1_error_mean"])) for e in ranked])
     data.append(
         go.Scatter(
-            name="Pareto front (no model is both cheaper and better)",
+            name="Pareto front (none cheaper and better)",
             x=[ranked[i]["conv_macs"] for i in front],
             y=[ranked[i]["top1_error_mean"] for i in front],
             mode="lines",
@@ -51,7 +52,7 @@ def leaderboard_scatter(
         reference, tolerance = float(budget["reference_conv_macs"]), float(budget.get("tolerance") or 0)
         low, high = reference * (1 - tolerance), reference * (1 + tolerance)
         xs += [low, high]  # the band stays in view even when every entry sits to one side
-        shapes = _budget_shapes(reference, low, high)
+        shapes = _budget_shapes(reference, low, high, tolerance)
     pad = 0.02 * (max(xs) - min(xs) or max(xs))
     fig = go.Figure(
         data=data,
@@ -67,6 +68,9 @@ def leaderboard_scatter(
                 "range": [min(xs) - pad, max(xs) + pad],
             },
             yaxis={"title": {"text": "top-1 error (%)"}, "gridcolor": GRID_COLOUR, "zeroline": False},
+            # below 640 px the browser merges this in (frontend/js/plot.js): the full axis title is
+            # wider than a phone
+            meta={"narrow": {"xaxis": {"title": {"text": "conv MACs per image (Eqn. 1)"}}}},
         ),
     )
     return figure_json(fig)
@@ -75,7 +79,7 @@ def leaderboard_scatter(
 def _team_trace(group: Sequence[Mapping[str, Any]], team: str, colour: str) -> go.Scatter:
     own = any(e.get("own") for e in group)
     return go.Scatter(
-        name=f"{team} (your team)" if own else team,
+        name=f"{plain(team)} (your team)" if own else plain(team),
         x=[e["conv_macs"] for e in group],
         y=[e["top1_error_mean"] for e in group],
         error_y={
@@ -84,18 +88,24 @@ def _team_trace(group: Sequence[Mapping[str, Any]], team: str, colour: str) -> g
             "visible": True,
             "thickness": 1.2,
         },
-        mode="markers",
+        # each point is labelled with its architecture's name, not only in the hover
+        mode="markers+text",
+        textposition="top center",
+        textfont={"size": 11, "color": colour},
+        cliponaxis=False,
         marker={"size": 11, "color": colour, "line": {"color": "white", "width": 1}},
-        text=[e.get("architecture_name") for e in group],
+        text=[plain(e.get("architecture_name")) for e in group],
         customdata=[
-            [e.get("seeds"), e.get("protocol"), e.get("rank"), e.get("top1_error_std") or 0] for e in group
+            [e.get("seeds"), plain(e.get("protocol")), e.get("rank"), e.get("top1_error_std") or 0]
+            for e in group
         ],
         hovertemplate=_HOVER,
     )
 
 
-def _budget_shapes(reference: float, low: float, high: float) -> list[dict[str, Any]]:
-    """The tolerance band (shaded, behind the points) and the reference cost (dashed)."""
+def _budget_shapes(reference: float, low: float, high: float, tolerance: float) -> list[dict[str, Any]]:
+    """The tolerance band (shaded, behind the points) and the reference cost (dashed), each with
+    its own legend entry (plotly.js draws legend items for shapes that ask for one)."""
     return [
         {
             "type": "rect",
@@ -108,6 +118,8 @@ def _budget_shapes(reference: float, low: float, high: float) -> list[dict[str, 
             "fillcolor": "rgba(0,114,178,0.07)",
             "line": {"width": 0},
             "layer": "below",
+            "showlegend": True,
+            "name": f"budget's band (±{tolerance:.0%} of its C)",
         },
         {
             "type": "line",
@@ -118,6 +130,8 @@ def _budget_shapes(reference: float, low: float, high: float) -> list[dict[str, 
             "y0": 0,
             "y1": 1,
             "line": {"color": _BUDGET_COLOUR, "width": 1, "dash": "dash"},
+            "showlegend": True,
+            "name": "budget's reference C",
         },
     ]
 

@@ -14,18 +14,18 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.arch.analysis import analyse
-from app.arch.notation import format_spec
 from app.arch.presets import Preset, Scale, of_scale, reference
-from app.arch.relations import find_relations
-from app.arch.spec import Conv, Spec, expand
+from app.arch.relations import TooManyPairs, find_relations
+from app.arch.spec import Conv, InputShape, Spec
 from app.architectures.models import Architecture
+from app.exceptions import Invalid
 from app.figures.graph import FIGURE_TITLES, PAPER_FIGURES, transitive_reduction
 from app.figures.relation_graph import GraphEdge, GraphNode
 from app.jobs.models import Result
+from app.settings import Settings, get_settings
 from app.teams.models import Team
 
 View = Literal["all", "1", "2", "3"]
-MAX_TEAM_NODES = 200
 
 
 class RelationView(TypedDict):
@@ -79,39 +79,79 @@ def measured_errors(session: Session, team: Team, ids: list[int]) -> dict[int, s
     return out
 
 
-def relation_view(session: Session | None, team: Team | None, scale: Scale, view: View) -> RelationView:
-    """Nodes and edges of the relation graph of the presets at `scale`, plus the team's
-    architectures of the same input size when `team` is given.
+def _stored_layers(spec: dict[str, Any]) -> int:
+    """Layers of a stored spec once repeats are unrolled, read from its JSON (no validation)."""
+    return sum(
+        layer.get("repeat", 1) if layer.get("type") == "conv" else 1 for layer in spec.get("layers", [])
+    )
+
+
+def _team_architectures(
+    session: Session, team: Team, side: InputShape, settings: Settings
+) -> tuple[list[Architecture], str]:
+    """The team's newest `max_figure_architectures` architectures of input `side`, newest first,
+    up to the first whose layers would take the total over `max_relation_layers`, and a note for
+    the title when some were left out (docs/design.md, "Bounded cost": older architectures give
+    way to newer ones rather than the figure being refused)."""
+    newest = session.scalars(
+        select(Architecture)
+        .where(Architecture.team_id == team.id)
+        .order_by(Architecture.id.desc())
+        .limit(settings.max_figure_architectures)
+    ).all()
+    same_side = [a for a in newest if a.spec.get("input") == side.model_dump()]
+    kept: list[Architecture] = []
+    budget = settings.max_relation_layers
+    for architecture in same_side:
+        budget -= _stored_layers(architecture.spec)
+        if budget < 0:
+            break
+        kept.append(architecture)
+    left_out = len(same_side) - len(kept)
+    note = f"your newest {len(kept)}; {left_out} more over {settings.max_relation_layers:,} layers"
+    return kept, note if left_out else ""
+
+
+def relation_view(
+    session: Session | None, team: Team | None, scale: Scale, view: View, settings: Settings | None = None
+) -> RelationView:
+    """Nodes and edges of the relation graph of the presets at `scale`, plus the team's newest
+    architectures of the same input size when `team` is given (`_team_architectures`).
 
     `view` "1", "2" or "3" keeps the paper's models of that figure (and team architectures linked
     to them by that figure's trade-off) and drops edges implied by others (B->E, given B->D->E).
+    The cost is bounded (docs/design.md, "Bounded cost"): architectures bring their stored C and
+    notation (nothing is analysed again), the search counts its pairs before comparing them, and
+    a graph with more edges than `max_figure_relations` is refused, not drawn.
     """
+    settings = settings or get_settings()
     chosen = of_scale(scale)
     side = chosen[0].spec.input
     reference_model = reference(scale)
     reference_macs = analyse(reference_model.spec).conv_macs
     specs: dict[str, Spec] = {p.name: p.spec for p in chosen}
+    costs = {p.name: analyse(p.spec).conv_macs for p in chosen}
+    notations = {p.name: p.notation for p in chosen}
     meta: dict[str, dict[str, Any]] = {
         p.name: {"kind": "preset", "id": None, "model": p.model, "paper": paper_error(p), "measured": None}
         for p in chosen
     }
+    note = ""  # what the title says about architectures left out
     if team is not None and session is not None:
-        architectures = session.scalars(
-            select(Architecture)
-            .where(Architecture.team_id == team.id)
-            .order_by(Architecture.id.desc())
-            .limit(MAX_TEAM_NODES)
-        ).all()
+        architectures, note = _team_architectures(session, team, side, settings)
         measured = measured_errors(session, team, [a.id for a in architectures])
         preset_by_spec = {(p.notation, p.spec.input): p.name for p in chosen}
+        validated: dict[str, Spec | None] = {}  # by spec_hash: a spec saved twice is validated once
         for architecture in reversed(architectures):  # oldest first: a stable order
-            try:
-                spec = Spec.model_validate(architecture.spec)
-            except ValidationError:
+            if architecture.spec_hash not in validated:
+                try:
+                    validated[architecture.spec_hash] = Spec.model_validate(architecture.spec)
+                except ValidationError:
+                    validated[architecture.spec_hash] = None
+            spec = validated[architecture.spec_hash]
+            if spec is None:
                 continue
-            if spec.input != side:
-                continue
-            same = preset_by_spec.get((format_spec(spec), spec.input))
+            same = preset_by_spec.get((architecture.notation, spec.input))
             if same is not None:  # the team saved a preset: its result belongs to the preset's node
                 if architecture.id in measured:
                     meta[same]["measured"] = f"{measured[architecture.id]} as {architecture.name}"
@@ -121,7 +161,8 @@ def relation_view(session: Session | None, team: Team | None, scale: Scale, view
                 if architecture.name not in specs
                 else f"{architecture.name} (#{architecture.id})"
             )
-            specs[name] = spec.model_copy(update={"name": name})
+            specs[name] = spec
+            costs[name], notations[name] = architecture.conv_macs, architecture.notation
             meta[name] = {
                 "kind": "architecture",
                 "id": architecture.id,
@@ -130,7 +171,14 @@ def relation_view(session: Session | None, team: Team | None, scale: Scale, view
                 "measured": measured.get(architecture.id),
             }
 
-    relations = find_relations(specs)
+    try:
+        relations = find_relations(specs, conv_macs=costs, max_pairs=settings.max_relation_pairs)
+    except TooManyPairs as error:
+        raise Invalid(
+            f"your architectures give {error.pairs:,} pairs at matched cost to compare, over this "
+            f"server's limit of {error.limit:,}; delete some that differ in the same stage",
+            "team",
+        ) from None
     names = list(specs)
     if view != "all":
         figure = int(view)
@@ -146,20 +194,27 @@ def relation_view(session: Session | None, team: Team | None, scale: Scale, view
         relations = [r for r in relations if (r.source, r.target) in kept]
         linked = {r.source for r in relations} | {r.target for r in relations}
         names = [n for n in names if n in members or n in linked]
+    if len(relations) > settings.max_figure_relations:
+        raise Invalid(
+            f"your architectures give {len(relations):,} relations to draw, over this server's limit "
+            f"of {settings.max_figure_relations:,} per figure; pick view 1, 2 or 3, or list them with "
+            "POST /api/v1/relations",
+            "team",
+        )
 
     nodes = []
     for name in names:
         spec = specs[name]
-        macs = analyse(spec).conv_macs
+        macs = costs[name]
         nodes.append(
             GraphNode(
                 name=name,
-                depth=sum(isinstance(layer, Conv) for layer in expand(spec)),
+                depth=sum(layer.repeat for layer in spec.layers if isinstance(layer, Conv)),
                 conv_macs=macs,
                 ratio=macs / reference_macs,
                 kind=meta[name]["kind"],
                 id=meta[name]["id"],
-                notation=format_spec(spec),
+                notation=notations[name],
                 measured=meta[name]["measured"],
                 paper=meta[name]["paper"],
             )
@@ -174,5 +229,5 @@ def relation_view(session: Session | None, team: Team | None, scale: Scale, view
         f"Relations at matched cost ({scale_text})"
         if view == "all"
         else f"{FIGURE_TITLES[int(view)]} ({scale_text})"
-    )
+    ) + (f"; {note}" if note else "")
     return {"nodes": nodes, "edges": edges, "reference": reference_model.name, "title": title}

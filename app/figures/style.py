@@ -10,6 +10,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from app.figures.markup import plain
+
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13, "color": "#1f2933"}
 # Okabe-Ito first: distinguishable with the common colour-vision deficiencies.
 SERIES = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8c6d31", "#000000"]
@@ -28,7 +30,8 @@ BOTTOM_LEGEND = {
 
 
 def base_layout(title: str | None = None, **extra: Any) -> dict[str, Any]:
-    """The shared layout; `extra` keys replace the defaults whole (a `margin` replaces all four)."""
+    """The shared layout; `extra` keys replace the defaults whole (a `margin` replaces all four).
+    `title` is drawn as text: it often carries a user's name (app.figures.markup)."""
     layout: dict[str, Any] = {
         "template": "none",
         "font": FONT,
@@ -39,7 +42,7 @@ def base_layout(title: str | None = None, **extra: Any) -> dict[str, Any]:
         "legend": BOTTOM_LEGEND,
     }
     if title:
-        layout["title"] = {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}}
+        layout["title"] = {"text": plain(title), "x": 0, "xanchor": "left", "font": {"size": 15}}
     layout.update(extra)
     return layout
 
@@ -60,7 +63,7 @@ def empty_figure(message: str, title: str | None = None, height: int = 260) -> d
             yaxis={"visible": False},
             annotations=[
                 {
-                    "text": message,
+                    "text": plain(message),
                     "showarrow": False,
                     "xref": "paper",
                     "yref": "paper",

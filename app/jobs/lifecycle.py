@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, select, update
+from sqlalchemy import ColumnElement, CursorResult, Executable, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.jobs.models import Job, Metric, Result
-from app.jobs.status import JobStatus
+from app.jobs.status import ACTIVE, JobStatus
+
+# What a final error says when the last attempt's process ended without anyone recording why.
+NO_CAUSE = "the worker process ended without recording a cause"
 
 
 def _changed(session: Session, statement: Executable) -> int:
@@ -53,7 +56,7 @@ def claim(session: Session, job_id: int, worker: str, max_attempts: int) -> Clai
             job_id,
             job.status,
             JobStatus.failed,
-            error=f"gave up after {job.attempts} attempts; last: {job.error}",
+            error=f"gave up after {job.attempts} attempts; last: {job.error or NO_CAUSE}",
         )
         return Claim(False, "attempts exhausted")
     now = utcnow()
@@ -113,18 +116,31 @@ def record_epoch(
     return True
 
 
+def succeed(session: Session, job: Job, worker: str, device: str | None) -> bool:
+    """Mark the job succeeded, uncommitted, if `worker` still holds it: the caller adds what the
+    job made (a result, a device profile) and commits both together."""
+    changed = _changed(
+        session,
+        update(Job)
+        .where(Job.id == job.id, Job.status == JobStatus.running, Job.worker == worker)
+        # the device is the job's as well as its result's: the job list shows it (it read "-" before)
+        .values(
+            status=JobStatus.succeeded,
+            progress=1.0,
+            finished_at=utcnow(),
+            error=None,
+            device=device or job.device,
+        ),
+    )
+    return changed == 1
+
+
 def complete(session: Session, job_id: int, worker: str, result: dict[str, Any]) -> bool:
     """Succeed the job and store its one result, if `worker` still holds it."""
     job = session.get(Job, job_id)
     if job is None:
         return False
-    changed = _changed(
-        session,
-        update(Job)
-        .where(Job.id == job_id, Job.status == JobStatus.running, Job.worker == worker)
-        .values(status=JobStatus.succeeded, progress=1.0, finished_at=utcnow(), error=None),
-    )
-    if changed != 1:
+    if not succeed(session, job, worker, result.get("device")):
         session.rollback()
         return False
     session.add(Result(job_id=job_id, architecture_id=job.architecture_id, team_id=job.team_id, kind=job.kind,
@@ -190,6 +206,8 @@ def reconcile(session: Session, timeout_s: float, max_attempts: int) -> list[tup
     actions: list[tuple[int, JobStatus]] = []
     for job in stale:
         silent = f"worker {job.worker} sent no heartbeat since {job.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC"
+        if job.error:  # a cause recorded by the dying worker's parent (record_death) or a note
+            silent += f" ({job.error})"
         if job.cancel_requested:
             status, values = JobStatus.cancelled, {"error": f"cancelled; {silent}", "finished_at": utcnow()}
         elif job.attempts >= max_attempts:
@@ -214,14 +232,19 @@ def reconcile(session: Session, timeout_s: float, max_attempts: int) -> list[tup
     return actions
 
 
-def unsent(session: Session, limit: int = 100) -> list[Job]:
-    """Queued jobs not yet handed to the broker (it was down, or they were re-queued)."""
+def unsent(session: Session, resend_after_s: float | None = None, limit: int = 100) -> list[Job]:
+    """Queued jobs not yet handed to the broker (it was down, or they were re-queued) and, with
+    `resend_after_s`, jobs sent that long ago and still unclaimed: a broker that lost its data
+    (restarted without its append-only file, failed over, flushed) lost their messages, and
+    nothing else would ever send them again. A duplicate is harmless: the claim is conditional
+    (docs/design.md, "Job lifecycle")."""
+    unsent_or_stale: ColumnElement[bool] = Job.enqueued_at.is_(None)
+    if resend_after_s is not None:
+        cutoff = utcnow() - timedelta(seconds=resend_after_s)
+        unsent_or_stale = or_(unsent_or_stale, Job.enqueued_at < cutoff)
     return list(
         session.scalars(
-            select(Job)
-            .where(Job.status == JobStatus.queued, Job.enqueued_at.is_(None))
-            .order_by(Job.id)
-            .limit(limit)
+            select(Job).where(Job.status == JobStatus.queued, unsent_or_stale).order_by(Job.id).limit(limit)
         )
     )
 
@@ -231,3 +254,55 @@ def mark_sent(session: Session, job_id: int) -> None:
         update(Job).where(Job.id == job_id, Job.status == JobStatus.queued).values(enqueued_at=utcnow())
     )
     session.commit()
+
+
+def requeue(session: Session, job_id: int, worker: str, reason: str) -> bool:
+    """Put a job this worker holds back in the queue (unsent: the reconciler sends it) after a
+    transient fault of the worker's own, such as a checkpoint it could not write. The attempt
+    stays counted, so a fault that never clears ends at ISOCOST_MAX_ATTEMPTS with its reason."""
+    changed = _changed(
+        session,
+        update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.running, Job.worker == worker)
+        .values(status=JobStatus.queued, worker=None, enqueued_at=None, error=f"re-queued: {reason}"[:4000]),
+    )
+    session.commit()
+    return changed == 1
+
+
+def note(session: Session, job_id: int, worker: str, text: str) -> bool:
+    """Record what happened to a running job (a checkpoint discarded, say) where its team reads
+    it: the job's `error` field, which holds notes until the job finishes."""
+    changed = _changed(
+        session,
+        update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.running, Job.worker == worker)
+        .values(error=text[:4000]),
+    )
+    session.commit()
+    return changed == 1
+
+
+def record_death(session: Session, job_id: int, worker: str, cause: str) -> bool:
+    """The worker node saw the process running its job die (killed, crashed): keep the cause,
+    so the next claim, the reconciler and a final "gave up" name it."""
+    return note(session, job_id, worker, cause)
+
+
+def refund_attempt(session: Session, job_id: int) -> bool:
+    """Give back the attempt of a worker that was cut off from the database, not dead: the
+    reconciler could not tell the two apart and re-queued its job (docs/design.md, "Job
+    lifecycle"). Only for a job still active; one that finished keeps its count."""
+    changed = _changed(
+        session,
+        update(Job)
+        .where(Job.id == job_id, Job.status.in_(ACTIVE), Job.attempts > 0)
+        .values(attempts=Job.attempts - 1),
+    )
+    session.commit()
+    return changed == 1
+
+
+def active_ids(session: Session, ids: set[int]) -> set[int]:
+    """Which of `ids` are jobs still queued or running (a worker's checkpoint sweep keeps those)."""
+    return set(session.scalars(select(Job.id).where(Job.id.in_(ids), Job.status.in_(ACTIVE))))

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, JSONType, UTCDateTime, utcnow
@@ -21,10 +32,11 @@ class Job(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
-    architecture_id: Mapped[int] = mapped_column(
-        ForeignKey("architectures.id", ondelete="RESTRICT"), index=True
+    # null for a calibration, which times the worker's device, not an architecture
+    architecture_id: Mapped[int | None] = mapped_column(
+        ForeignKey("architectures.id", ondelete="RESTRICT"), index=True, nullable=True
     )
-    kind: Mapped[str] = mapped_column(String(16))  # train | benchmark
+    kind: Mapped[str] = mapped_column(String(16))  # train | benchmark | calibrate
     queue: Mapped[str] = mapped_column(String(16))  # gpu | cpu
     params: Mapped[dict] = mapped_column(JSONType)
     protocol: Mapped[str] = mapped_column(String(300))
@@ -75,6 +87,7 @@ class Result(Base):
             "dataset",
             "top1_error",
             "top5_error",
+            "learned",
         ),
         Index("ix_results_team", "team_id"),
     )
@@ -96,4 +109,7 @@ class Result(Base):
     device: Mapped[str | None] = mapped_column(String(200), nullable=True)
     provenance: Mapped[dict] = mapped_column(JSONType)
     details: Mapped[dict | None] = mapped_column(JSONType, nullable=True)  # benchmark per-layer table
+    # False: a training run that did not learn (worker.learned; its reason is in the provenance),
+    # kept off the leaderboard and out of studies' statistics (docs/design.md, "Training protocol")
+    learned: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

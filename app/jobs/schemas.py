@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from app.fields import RowId
-from app.jobs.params import BenchmarkParams, TrainParams
+from app.jobs.params import BenchmarkParams, CalibrateParams, TrainParams
 from app.jobs.status import JobStatus
 
 
@@ -25,13 +25,14 @@ class JobRequest(BaseModel):
         },
     )
 
-    architecture_id: RowId
-    kind: Literal["train", "benchmark"]
+    architecture_id: RowId | None = Field(None, description="train and benchmark: required; calibrate: none")
+    kind: Literal["train", "benchmark", "calibrate"]
     queue: Literal["gpu", "cpu"] | None = Field(
         None, description="default: the server's ISOCOST_DEFAULT_QUEUE"
     )
     params: dict[str, Any] = Field(
-        default_factory=dict, description="TrainParams for train, BenchmarkParams for benchmark"
+        default_factory=dict,
+        description="TrainParams for train, BenchmarkParams for benchmark, CalibrateParams for calibrate",
     )
     seeds: (
         Annotated[list[Annotated[int, Field(ge=0, le=2**31 - 1)]], Field(min_length=1, max_length=10)] | None
@@ -69,6 +70,7 @@ class ResultOut(BaseModel):
     device: str | None
     provenance: dict[str, Any]
     details: dict[str, Any] | None
+    learned: bool = True  # False: did not learn (provenance.did_not_learn says why); never ranked
 
 
 class JobOut(BaseModel):
@@ -77,8 +79,8 @@ class JobOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    architecture_id: int
-    architecture_name: str
+    architecture_id: int | None = Field(description="null for a calibration")
+    architecture_name: str | None
     kind: str
     queue: str
     params: dict[str, Any]
@@ -95,6 +97,12 @@ class JobOut(BaseModel):
     started_at: datetime | None
     heartbeat_at: datetime | None
     finished_at: datetime | None
+    # False: the run finished but did not learn (docs/design.md, "Training protocol"); None: no result yet
+    learned: bool | None = None
+    queue_position: int | None = Field(
+        None, description="queued jobs only: 1 = next to run on its queue (every team's jobs count)"
+    )
+    eta_s: float | None = Field(None, description="running jobs only: estimated seconds left")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -113,7 +121,8 @@ class Submitted(BaseModel):
     jobs: list[JobOut]
 
 
-ParamsModel: dict[str, type[TrainParams] | type[BenchmarkParams]] = {
+ParamsModel: dict[str, type[TrainParams] | type[BenchmarkParams] | type[CalibrateParams]] = {
     "train": TrainParams,
     "benchmark": BenchmarkParams,
+    "calibrate": CalibrateParams,
 }

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.deps import SessionDep
+from app.errors import responses
 from app.fields import MAX_ID, Printable
 from app.leaderboard.schemas import LeaderboardOut
 from app.leaderboard.service import board
@@ -15,7 +16,7 @@ from app.teams.deps import TeamDep
 router = APIRouter(tags=["leaderboard"])
 
 
-@router.get("/leaderboard", response_model=LeaderboardOut)
+@router.get("/leaderboard", response_model=LeaderboardOut, responses=responses(401, 404, 422))
 def leaderboard(
     team: TeamDep,
     session: SessionDep,

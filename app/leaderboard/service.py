@@ -1,7 +1,7 @@
 """The matched-cost leaderboard, aggregated in SQL.
 
 One row per (architecture, protocol) over the `results` of finished training jobs on a real
-dataset (never `synthetic`), for architectures inside the budget: input side equal to the
+dataset (never `synthetic`) that learned (`Result.learned`), for architectures inside the budget: input side equal to the
 budget's, conv MACs within its tolerance (app.budgets.service.macs_range). The viewer sees every
 team's published architectures and its own unpublished ones.
 
@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from app.architectures.models import Architecture
 from app.budgets.models import Budget
-from app.budgets.schemas import BudgetOut
-from app.budgets.service import get_budget, macs_range
+from app.budgets.service import budget_out, get_budget, macs_range
 from app.jobs.models import Result
 from app.leaderboard.schemas import Entry, LeaderboardOut
+from app.leaderboard.timings import benchmark_timings
 from app.teams.models import Team
 
 
@@ -37,6 +37,12 @@ def sample_std(n: int, total: float | None, squares: float | None) -> float | No
     return math.sqrt(variance)
 
 
+def _ratio(conv_macs: int, reference: int) -> float | None:
+    """C over the budget's reference; None for a reference of C = 0, which budgets created now
+    refuse but older rows may hold (docs/design.md, "Input")."""
+    return conv_macs / reference if reference > 0 else None
+
+
 def _eligible(budget: Budget, viewer: Team) -> list[ColumnElement[bool]]:
     """Architectures inside the budget that the viewer may see, and their ranked results."""
     low, high = macs_range(budget)
@@ -48,26 +54,8 @@ def _eligible(budget: Budget, viewer: Team) -> list[ColumnElement[bool]]:
         Result.kind == "train",
         Result.dataset != "synthetic",  # also drops NULL: a result with no known dataset is not ranked
         Result.top1_error.is_not(None),
+        Result.learned.is_(True),  # a run that did not learn measures no architecture
     ]
-
-
-def _latest_benchmarks(
-    session: Session, ids: list[int]
-) -> dict[int, tuple[float | None, float | None, str | None]]:
-    """architecture_id -> (latency_ms, throughput, device) of its most recent benchmark result."""
-    if not ids:
-        return {}
-    latest = (
-        select(func.max(Result.id))
-        .where(Result.kind == "benchmark", Result.architecture_id.in_(ids))
-        .group_by(Result.architecture_id)
-    )
-    rows = session.execute(
-        select(Result.architecture_id, Result.latency_ms, Result.throughput, Result.device).where(
-            Result.id.in_(latest)
-        )
-    )
-    return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
 def board(
@@ -128,10 +116,12 @@ def board(
         .limit(limit)
     ).all()
 
-    benchmarks = _latest_benchmarks(session, list({row.architecture_id for row in rows}))
+    # every benchmark of each architecture, per device and protocol (app.leaderboard.timings)
+    benchmarks = benchmark_timings(session, list({row.architecture_id for row in rows}))
     entries = []
     for row in rows:
-        latency, throughput, device = benchmarks.get(row.architecture_id, (None, None, None))
+        timings = benchmarks.get(row.architecture_id, [])
+        first = timings[0] if timings else None
         entries.append(
             Entry(
                 rank=row.rank,
@@ -141,16 +131,19 @@ def board(
                 published=row.published,
                 own=row.team_id == viewer_team.id,
                 conv_macs=row.conv_macs,
-                ratio=row.conv_macs / budget.reference_conv_macs,
+                ratio=_ratio(row.conv_macs, budget.reference_conv_macs),
                 protocol=row.protocol,
                 seeds=row.n1,
                 top1_error_mean=row.mean1,
                 top1_error_std=sample_std(row.n1, row.sum1, row.sq1),
                 top5_error_mean=row.mean5,
                 top5_error_std=sample_std(row.n5, row.sum5, row.sq5),
-                latency_ms=latency,
-                throughput=throughput,
-                device=device,
+                latency_ms=first.latency_ms if first else None,
+                throughput=first.throughput if first else None,
+                device=first.device if first else None,
+                timings=timings,
             )
         )
-    return LeaderboardOut(budget=BudgetOut.model_validate(budget), protocols=list(protocols), entries=entries)
+    return LeaderboardOut(
+        budget=budget_out(session, viewer_team, budget), protocols=list(protocols), entries=entries
+    )

@@ -9,6 +9,7 @@ export class ApiError extends Error {
     this.status = status;
     this.field = body?.field ?? null;
     this.position = body?.position ?? null;
+    this.end = body?.end ?? null; // notation errors: where the quoted token ends (exclusive)
     this.errors = body?.errors ?? [];
     this.missingEndpoint = status === 404 && /^no such path/.test(body?.detail || "");
   }
@@ -20,10 +21,11 @@ export class ApiError extends Error {
   }
 }
 
-export async function request(method, path, body, { signal } = {}) {
+/** `bearer`: send this token instead of the stored one (to ask whose a token is before storing it). */
+export async function request(method, path, body, { signal, bearer: given } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const bearer = token();
+  const bearer = given || token();
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
   let response;
   try {
@@ -46,7 +48,7 @@ export async function request(method, path, body, { signal } = {}) {
   }
   if (!response.ok) {
     const error = new ApiError(response.status, data || { detail: `HTTP ${response.status}` });
-    if (response.status === 401 && bearer) authEvents.dispatchEvent(new CustomEvent("rejected", { detail: error }));
+    if (response.status === 401 && bearer && !given) authEvents.dispatchEvent(new CustomEvent("rejected", { detail: error }));
     throw error;
   }
   return data;

@@ -38,13 +38,17 @@ export function signOut() {
   authEvents.dispatchEvent(new Event("change"));
 }
 
-/** `isocost serve` prints http://127.0.0.1:8000/#token=iso_...: store it and drop it from the
- * address bar (and from history), so it is not bookmarked or shared by accident. */
-export function takeTokenFromUrl() {
+/** `isocost serve` prints http://127.0.0.1:8000/#token=iso_...: the token of such a link, dropped
+ * from the address bar (and from history) at once, so it is not bookmarked or shared by accident.
+ * Storing it is the caller's choice (main.js asks first when another team is signed in). */
+export function tokenFromUrl() {
   const match = /^#token=([^&]+)/.exec(window.location.hash);
-  if (!match) return false;
-  setToken(decodeURIComponent(match[1]));
+  if (!match) return null;
   const { pathname, search } = window.location;
   window.history.replaceState(null, "", `${pathname}${search}#/editor`);
-  return true;
+  try {
+    return decodeURIComponent(match[1]).trim() || null;
+  } catch {
+    return null; // a malformed %-escape: not a token
+  }
 }

@@ -59,6 +59,7 @@ export function signedPct(fraction, digits = 1) {
 }
 
 export function ratio(r) {
+  if (r === null || r === undefined || !Number.isFinite(r)) return "—"; // against a reference of C = 0
   return `${r.toFixed(3)}×`;
 }
 

@@ -1,24 +1,34 @@
 // Boot: take a token from the URL, load the shared vocabulary, route #/view/arg?query to a view
 // module, keep the header's sign-in state current.
 import * as api from "./api.js";
-import { authEvents, currentTeam, setTeam, signedIn, takeTokenFromUrl } from "./auth.js";
+import { authEvents, currentTeam, setTeam, setToken, signedIn, token, tokenFromUrl } from "./auth.js";
+import { ask } from "./confirm.js";
 import { h, fill, message, $, $$ } from "./dom.js";
 import { ready as vocabularyReady } from "./vocabulary.js";
+import "./guard.js"; // asks before a link replaces an unsaved draft in the editor
 
 const VIEWS = {
   editor: () => import("./views/editor.js"),
+  architectures: () => import("./views/architectures.js"),
   replace: () => import("./views/replace.js"),
   relations: () => import("./views/relations.js"),
   jobs: () => import("./views/jobs.js"),
   leaderboard: () => import("./views/leaderboard.js"),
+  studies: () => import("./views/studies.js"),
+  compare: () => import("./views/compare.js"),
+  team: () => import("./views/team.js"),
   signin: () => import("./views/signin.js"),
 };
 const TITLES = {
   editor: "Editor",
+  architectures: "Architectures",
   replace: "Replacement assistant",
   relations: "Relations",
   jobs: "Jobs",
   leaderboard: "Leaderboard",
+  studies: "Studies",
+  compare: "Compare runs",
+  team: "Team",
   signin: "Sign in",
 };
 
@@ -88,9 +98,56 @@ function banner(text) {
   el.hidden = false;
 }
 
-takeTokenFromUrl();
+/** The team a token signs in as, or null if the server refuses it. */
+async function teamOf(bearer) {
+  try {
+    return await api.get("/teams/me", { bearer });
+  } catch (error) {
+    if (error.status === 401) return null;
+    throw error;
+  }
+}
+
+/** A #token= link signs in, but never silently as another team than the one signed in: a link
+ * someone sent would otherwise move this browser (and what it saves) into their team. */
+async function acceptLinkToken() {
+  const offered = tokenFromUrl(); // rewrites the address to #/editor without another hashchange
+  const current = token();
+  if (!offered || offered === current) return;
+  if (!current) {
+    setToken(offered);
+    return;
+  }
+  try {
+    const [mine, theirs] = await Promise.all([teamOf(current), teamOf(offered)]);
+    if (!theirs) {
+      banner(`The link's team token was rejected (revoked or mistyped); you are still signed in${mine ? ` as team ${mine.name}` : ""}.`);
+      return;
+    }
+    if (mine && mine.id === theirs.id) {
+      setToken(offered); // another token of the same team: nothing changes for the user
+      return;
+    }
+    const stay = mine ? `Stay in team ${mine.name}` : "Keep the current token";
+    const switched = await ask({
+      title: `Switch to team ${theirs.name}?`,
+      lines: [
+        `This link signs this browser in as team ${theirs.name}.`,
+        mine ? `You are signed in as team ${mine.name}.` : "The token this browser holds now is no longer accepted.",
+        "Switch only if you expected a link to that team: what you save goes to the team you are signed in as.",
+      ],
+      confirm: `Switch to team ${theirs.name}`,
+      cancel: stay,
+    });
+    if (switched) setToken(offered);
+  } catch (error) {
+    banner(`The link's token could not be checked: ${api.explain(error, "sign-in")} You are still signed in as before.`);
+  }
+}
+
+acceptLinkToken();
 window.addEventListener("hashchange", () => {
-  takeTokenFromUrl(); // rewrites the address to #/editor without another hashchange
+  acceptLinkToken();
   route();
 });
 authEvents.addEventListener("change", () => {

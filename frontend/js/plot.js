@@ -1,7 +1,8 @@
 // Plotly rendering of the server's figure JSON ({data, layout}); plotly.js is served by the app.
+import { fitted, NARROW_PX, unwatch, watch } from "./plot-fit.js";
 
 const CONFIG = {
-  responsive: true,
+  responsive: false, // plot-fit.js redraws on every change of the container's width instead
   displaylogo: false,
   modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"],
 };
@@ -9,8 +10,6 @@ const CONFIG = {
 function plotlyReady() {
   return typeof window.Plotly !== "undefined";
 }
-
-const NARROW_PX = 640;
 
 function legendEntries(data) {
   const groups = new Set();
@@ -40,6 +39,12 @@ function responsive(el, figure) {
   return { ...layout, margin, height: (layout.height ?? 400) + extra };
 }
 
+/** `text` as Plotly draws it literally: Plotly reads <b>, <a href>, <span style> in the strings it
+ * draws, so a user's string put into a figure here is escaped like the server's (app/figures/markup.py). */
+export function plain(text) {
+  return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 /** Draw `figure` into `el`; `onClick(point)` gets Plotly's clicked point. */
 export function render(el, figure, { onClick } = {}) {
   if (!plotlyReady()) {
@@ -47,7 +52,9 @@ export function render(el, figure, { onClick } = {}) {
     return Promise.resolve();
   }
   el.onPlotClick = onClick || null;
-  const drawn = window.Plotly.react(el, figure.data, responsive(el, figure), CONFIG);
+  const layout = fitted(el, figure.layout);
+  const drawn = window.Plotly.react(el, figure.data, responsive(el, { ...figure, layout }), CONFIG);
+  watch(el, () => render(el, figure, { onClick: el.onPlotClick }));
   if (!el.dataset.clickBound) {
     el.dataset.clickBound = "1";
     drawn.then(() => {
@@ -61,5 +68,6 @@ export function render(el, figure, { onClick } = {}) {
 }
 
 export function purge(el) {
+  if (el) unwatch(el);
   if (plotlyReady() && el) window.Plotly.purge(el);
 }

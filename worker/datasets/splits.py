@@ -27,6 +27,7 @@ from worker.datasets.transforms import (
     per_channel,
     random_crop_and_flip,
     random_resized_crop_box,
+    require_variance,
     target_channels,
 )
 
@@ -101,6 +102,7 @@ class TensorImages(ImageSet):
         self.images, self.labels, self.rows = images, labels, rows
         self.input, self.augment, self.seed, self.classes = input, augment, seed, classes
         channels = target_channels(images.shape[1], input.channels)
+        require_variance(mean, std)
         self.mean = per_channel(mean, channels)
         self.std = per_channel(std, channels)
         self.epoch = 0  # seeds __getitem__'s augmentation; batches() sets it

@@ -98,6 +98,18 @@ def target_channels(have: int, want: int) -> int:
     raise DatasetError(f"cannot turn {have}-channel images into the spec's {want} input channels")
 
 
+def require_variance(mean: tuple[float, ...], std: tuple[float, ...]) -> None:
+    """DatasetError for channels whose training pixels are all equal: normalising divides by their
+    standard deviation, 0, and the run would end as a "diverged" loss (docs/design.md, "Input")."""
+    flat = [channel for channel, spread in enumerate(std) if not spread > 0]  # NaN too
+    if flat:
+        values = ", ".join(f"channel {c} is {mean[c]:.4f} everywhere" for c in flat)
+        raise DatasetError(
+            f"the training images have zero variance ({values}): normalisation divides by their "
+            "standard deviation, which is 0; the data is constant and there is nothing to learn"
+        )
+
+
 def per_channel(values: tuple[float, ...], channels: int) -> torch.Tensor:
     """Statistics shaped to broadcast over a batch; averaged when the channel counts differ."""
     if len(values) != channels:

@@ -39,13 +39,14 @@ export function showError(view, error, mode) {
   fill(view.totalsNote, message("note", "The stack is invalid: the numbers are those of the last valid stack."));
 }
 
-/** The parser's message, the text around `error.position` with the bad token marked, and a
- * button that selects it in the box. */
+/** The parser's message, the text around `error.position` with the whole token (or layer) it
+ * quotes marked, from `position` to `end` as the API gives them, and a button that selects it in
+ * the box. Positions are the API's, 0-based, in the message and the button alike (docs/design.md,
+ * "Errors"). */
 function showNotationError(view, error) {
   const text = view.notation.value;
   const at = Math.max(0, Math.min(error.position ?? 0, text.length));
-  let end = at;
-  while (end < text.length && !/[\s+,|]/.test(text[end])) end += 1;
+  let end = Math.max(at, Math.min(error.end ?? at, text.length));
   if (end === at) end = Math.min(at + 1, text.length);
   const before = text.slice(Math.max(0, at - 40), at);
   view.notation.setAttribute("aria-invalid", "true");
@@ -70,7 +71,7 @@ function showNotationError(view, error) {
           view.notation.focus();
           view.notation.setSelectionRange(at, end);
         },
-      }, `Select the error in the box (character ${at + 1})`)
+      }, `Select the error in the box (position ${at})`)
     )
   );
 }

@@ -24,8 +24,10 @@ export function requestBody(tableLayers) {
   const draft = state.draft;
   const name = draft.name && draft.name.trim() ? draft.name.trim() : undefined;
   const layers = draft.mode === "table" ? tableLayers ?? draft.layers : null;
-  if (layers) return { spec: { name, input: inputBody(), layers }, mode: "table" };
-  return { notation: draft.notation, input: inputBody(), name, mode: "notation" };
+  // with a device profile chosen, the answer adds predicted times (editor-device.js)
+  const device_profile = draft.deviceProfile || undefined;
+  if (layers) return { spec: { name, input: inputBody(), layers }, device_profile, mode: "table" };
+  return { notation: draft.notation, input: inputBody(), name, device_profile, mode: "notation" };
 }
 
 /** True for text the user is most likely still typing: open brackets, a trailing operator or a
@@ -46,15 +48,30 @@ function looksUnfinished(body) {
   return /[+,|(:/.×]$/.test(text);
 }
 
-/** Returns analyse(body): sends it at once, or after a pause while it looks half-typed. The
- * answer goes to onAnalysis(analysis, body) or onError(error, body), unless a newer edit is
- * already on its way. */
+const KNOWN = 100; // analyses kept for undo and redo: each is a few kB
+
+/** Returns analyse(body, {reuse}): sends it at once, or after a pause while it looks half-typed.
+ * The answer goes to onAnalysis(analysis, body) or onError(error, body), unless a newer edit is
+ * already on its way. With `reuse` (undo, redo, a reload of a known design) an answer already
+ * received for the same body is shown at once: the analysis is a pure function of the body. */
 export function analyser({ onAnalysis, onError }) {
-  const requests = latestWins(({ mode, ...payload }) => api.post("/complexity", payload), { onResult: onAnalysis, onError });
+  const known = new Map(); // JSON of a body -> its analysis, oldest first
+  const remember = (analysis, body) => {
+    const key = JSON.stringify(body);
+    known.delete(key);
+    known.set(key, analysis);
+    if (known.size > KNOWN) known.delete(known.keys().next().value);
+    return onAnalysis(analysis, body);
+  };
+  const requests = latestWins(({ mode, ...payload }) => api.post("/complexity", payload), { onResult: remember, onError });
   let settle = null;
-  return (body) => {
+  return (body, { reuse = false } = {}) => {
     clearTimeout(settle);
-    if (looksUnfinished(body)) settle = setTimeout(() => requests.run(body), SETTLE_MS);
+    const hit = reuse ? known.get(JSON.stringify(body)) : null;
+    if (hit) {
+      requests.cancel(); // an answer still on its way is older than this
+      onAnalysis(hit, body);
+    } else if (looksUnfinished(body)) settle = setTimeout(() => requests.run(body), SETTLE_MS);
     else requests.run(body);
   };
 }

@@ -9,9 +9,12 @@ import { referenceOf, scaleOfSide } from "../vocabulary.js";
 
 const DEFAULT_TOLERANCE = 0.05; // the built-in budgets' tolerance
 
-/** Tick values for the meter: its ends, 1, and the band's edges when they do not crowd 1. */
-function ticks(lo, hi, tol) {
-  const roomy = tol > 0 && tol / (hi - lo) >= 0.08;
+const TICK_PX = 48; // a tick label ("0.950×") and a gap: closer labels would run into each other
+
+/** Tick values for the meter: its ends, 1, and the band's edges when, at the meter's `width` in
+ * pixels, their labels keep clear of 1's. */
+function ticks(lo, hi, tol, width) {
+  const roomy = tol > 0 && (tol / (hi - lo)) * width >= TICK_PX;
   return roomy ? [lo, 1 - tol, 1, 1 + tol, hi] : [lo, 1, hi];
 }
 
@@ -170,7 +173,7 @@ export class ReferencePanel {
       h("div", { class: "band", style: `left:${at(1 - tol)};width:calc(${at(1 + tol)} - ${at(1 - tol)})`, title: `tolerance band ±${fmt.pct(tol, 0)}` }),
       h("div", { class: "one", style: `left:${at(1)}` }),
       h("div", { class: "mark", style: `left:${at(r)}`, title: `${fmt.ratio(r)} the reference` }),
-      ticks(lo, hi, tol).map((x, i, all) => h("span", { class: `tick${i === 0 ? " first" : i === all.length - 1 ? " last" : ""}`, style: `left:${at(x)}` }, fmt.ratio(x)))
+      ticks(lo, hi, tol, this.meter.clientWidth || 300).map((x, i, all) => h("span", { class: `tick${i === 0 ? " first" : i === all.length - 1 ? " last" : ""}`, style: `left:${at(x)}` }, fmt.ratio(x)))
     );
     fill(this.status, h("span", { class: `badge ${inside ? "in" : "out"}` }, inside ? "within budget" : "outside budget"), " ", text, ".");
     const notes = [];

@@ -6,6 +6,7 @@ import * as fmt from "../format.js";
 import { latestWins } from "../latest.js";
 import { render as plot } from "../plot.js";
 import { state } from "../store.js";
+import { parted, predictedCells } from "./editor-device.js";
 
 export function showTotals(view, analysis) {
   const convs = analysis.layers.filter((l) => l.kind === "conv").length;
@@ -28,6 +29,7 @@ export function showTotals(view, analysis) {
 }
 
 export function showAnalysisTable(view, analysis) {
+  const flags = parted(analysis); // predicted time against C, with a device profile (editor-device.js)
   fill(
     view.analysisBody,
     analysis.layers.map((layer) =>
@@ -39,7 +41,8 @@ export function showAnalysisTable(view, analysis) {
         h("td", { class: "nowrap" }, fmt.shape(layer)),
         h("td", { class: "num macs" }, layer.macs ? fmt.int(layer.macs) : "0"),
         h("td", { class: "num share" }, layer.kind === "conv" ? fmt.pct(layer.share) : "—"),
-        h("td", { class: "num" }, fmt.int(layer.params))
+        h("td", { class: "num" }, fmt.int(layer.params)),
+        predictedCells(layer, flags)
       )
     )
   );

@@ -94,7 +94,7 @@ export class RunPanel {
       path: h("input", { type: "text", id: "job-path", class: "w-mid", autocomplete: "off", placeholder: "cifar-10-batches-py" }),
       byEpochs: h("input", { type: "radio", name: "job-budget", value: "epochs", id: "budget-epochs", checked: true }),
       byTime: h("input", { type: "radio", name: "job-budget", value: "time", id: "budget-time" }),
-      epochs: num("job-epochs", "10"),
+      epochs: num("job-epochs", "30"), // the default protocol (app/jobs/params.py, DEFAULT_EPOCHS)
       time: num("job-time", "60"),
       seeds: h("input", { type: "text", id: "job-seeds", value: "0", class: "w-mid", autocomplete: "off" }),
       batch: num("job-batch", "64"),

@@ -5,6 +5,13 @@ import { layerKinds } from "../vocabulary.js";
 import { LayerTable } from "./layer-table.js";
 import { ReferencePanel } from "./editor-reference.js";
 import { SavePanel, RunPanel } from "./editor-save.js";
+import { InterchangePanel } from "./editor-interchange.js";
+import { BudgetPanel } from "./editor-budget.js";
+import { Diagram } from "./editor-diagram.js";
+import { WorkflowBar } from "./editor-workflow.js";
+import { downloadButtons, fileName } from "../downloads.js";
+import { state } from "../store.js";
+import { DevicePanel } from "./editor-device.js";
 
 // The table's quick-add buttons: a UI choice of the kinds most often added, in short words.
 const ADD_BUTTONS = [
@@ -30,8 +37,23 @@ function notationHelp() {
 
 const numberInput = (id) => h("input", { type: "text", inputmode: "numeric", id, class: "w-num", autocomplete: "off" });
 
-/** Build the editor into `root`. Handlers: onTableChange, onReferenceChange, onSaved. */
-export function build(root, { onTableChange, onReferenceChange, onSaved }) {
+// The per-layer table as a download: the API's numbers, unformatted (frontend/js/downloads.js).
+const LAYER_COLUMNS = [
+  ["name", "layer"], ["kind", "kind"], ["kernel", "kernel"], ["stride", "stride"], ["in_channels", "in_channels"],
+  ["out_channels", "out_channels"], ["out_height", "out_height"], ["out_width", "out_width"], ["macs", "macs"],
+  ["share", "share_of_C"], ["params", "params"], ["activations", "activations"],
+];
+
+function layerTable() {
+  const analysis = state.analysis;
+  if (!analysis) return null;
+  const rows = analysis.layers.map((l) => ({ ...l, out_height: l.out_hw?.[0] ?? null, out_width: l.out_hw?.[1] ?? null }));
+  return { name: fileName(state.draft.name || "design", "layers"), columns: LAYER_COLUMNS, rows };
+}
+
+/** Build the editor into `root`. Handlers: onTableChange, onReferenceChange, onSaved, onImported,
+ * onRestore (undo/redo), onBudgetCreated. */
+export function build(root, { onTableChange, onReferenceChange, onSaved, onImported, onRestore, onBudgetCreated, onDeviceChange }) {
   const tableRoot = h("div");
   const view = {
     root,
@@ -58,7 +80,12 @@ export function build(root, { onTableChange, onReferenceChange, onSaved }) {
   view.reference = new ReferencePanel({ onChange: onReferenceChange });
   view.save = new SavePanel({ onSaved });
   view.run = new RunPanel();
-  fill(view.totals, h("h2", { id: "totals-h" }, "Conv cost C"), view.totalMacs, view.totalCompact, view.facts, view.totalsNote);
+  view.interchange = new InterchangePanel({ onImported });
+  view.workflow = new WorkflowBar({ onRestore });
+  view.diagram = new Diagram();
+  view.budget = new BudgetPanel({ onCreated: onBudgetCreated });
+  view.device = new DevicePanel({ onChange: onDeviceChange });
+  fill(view.totals, h("h2", { id: "totals-h" }, "Conv cost C"), view.totalMacs, view.totalCompact, view.facts, view.totalsNote, view.device.element);
 
   const labels = new Map(layerKinds().map((k) => [k.kind, k.label]));
   const addButtons = ADD_BUTTONS.map(([kind, text]) => h("button", { type: "button", title: `Add a ${labels.get(kind)} layer at the end`, onclick: () => view.table.add(kind) }, text));
@@ -66,7 +93,7 @@ export function build(root, { onTableChange, onReferenceChange, onSaved }) {
   const head = h(
     "div",
     { class: "view-head" },
-    h("div", {}, h("h1", {}, "Editor"), view.origin),
+    h("div", {}, h("h1", {}, "Editor"), view.origin, view.workflow.element),
     h(
       "div",
       { class: "row" },
@@ -85,7 +112,8 @@ export function build(root, { onTableChange, onReferenceChange, onSaved }) {
         h("label", { for: "in-width", class: "visually-hidden" }, "Input width (px)"),
         inputs.width,
         h("span", { "aria-hidden": "true" }, "px")
-      )
+      ),
+      view.interchange.element
     )
   );
   const analysisCard = h(
@@ -93,6 +121,7 @@ export function build(root, { onTableChange, onReferenceChange, onSaved }) {
     { class: "card", "aria-labelledby": "analysis-h" },
     h("h2", { id: "analysis-h" }, "Per-layer analysis"),
     h("p", { class: "muted small" }, "Every layer after repeats are unrolled; MACs per image; share of C = the layer's part of the conv total."),
+    downloadButtons("layers-download", "the per-layer table", layerTable),
     h(
       "div",
       { class: "table-wrap" },
@@ -108,7 +137,9 @@ export function build(root, { onTableChange, onReferenceChange, onSaved }) {
             ["Layer", "Kind", "Output"].map((t) => h("th", { scope: "col" }, t)),
             h("th", { scope: "col", class: "num" }, "MACs"),
             h("th", { scope: "col", class: "num" }, "Share of C"),
-            h("th", { scope: "col", class: "num" }, "Parameters")
+            h("th", { scope: "col", class: "num" }, "Parameters"),
+            h("th", { scope: "col", class: "num", title: "batch 1, on the device profile chosen under Conv cost C" }, "Predicted time"),
+            h("th", { scope: "col", class: "num", title: "of the layers' predicted time; ⚑ where it parts from the share of C" }, "Share of time")
           )
         ),
         view.analysisBody
@@ -138,9 +169,9 @@ export function build(root, { onTableChange, onReferenceChange, onSaved }) {
         tableRoot,
         h("datalist", { id: "padding-options" }, h("option", { value: "same" }), h("option", { value: "valid" }))
       ),
-      h("div", { class: "area-side" }, view.totals, view.generalError, view.reference.element, view.save.element, view.run.element),
+      h("div", { class: "area-side" }, view.totals, view.generalError, view.reference.element, view.budget.element, view.save.element, view.run.element),
       h("section", { class: "card area-chart", "aria-labelledby": "chart-h" }, h("h2", { id: "chart-h", class: "visually-hidden" }, "Cost per layer"), view.chart, view.chartError),
-      h("div", { class: "area-rest" }, analysisCard, view.reference.diffElement)
+      h("div", { class: "area-rest" }, view.diagram.element, analysisCard, view.reference.diffElement)
     )
   );
   return view;

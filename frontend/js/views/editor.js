@@ -6,12 +6,14 @@ import * as api from "../api.js";
 import { h, fill, message } from "../dom.js";
 import * as fmt from "../format.js";
 import { purge } from "../plot.js";
-import { state, persist, loadSpec } from "../store.js";
+import { state, persist, loadSpec, edited, followOrigin, restore } from "../store.js";
 import { DEFAULT_SCALE, referenceOf } from "../vocabulary.js";
 import { clearErrors, showError } from "./editor-errors.js";
 import { analyser, requestBody } from "./editor-pipeline.js";
 import { layerChart, showAnalysisTable, showTotals } from "./editor-render.js";
 import { build } from "./editor-template.js";
+import { confirmReplace } from "../guard.js";
+import { parseInput } from "./editor-workflow.js";
 
 let view = null; // the mounted editor's elements and components, or null
 
@@ -20,11 +22,17 @@ let view = null; // the mounted editor's elements and components, or null
 const chart = layerChart(() => view);
 const send = analyser({
   onAnalysis: applyAnalysis,
-  onError: (error, body) => view && showError(view, error, body.mode),
+  onError: (error, body) => {
+    if (!view) return;
+    showError(view, error, body.mode);
+    view.interchange.update(null); // nothing to export until the draft analyses again
+    view.workflow.update(null); // nor to link to
+  },
 });
 
-function analyse() {
-  send(requestBody(view ? view.table.specLayers() : null));
+/** `reuse`: an analysis already received for the same draft is shown at once (undo, redo). */
+function analyse(reuse = false) {
+  send(requestBody(view ? view.table.specLayers() : null), { reuse });
 }
 
 function applyAnalysis(analysis, body) {
@@ -37,13 +45,19 @@ function applyAnalysis(analysis, body) {
   } else {
     draft.layers = analysis.spec.layers;
   }
+  const modified = followOrigin(analysis);
   if (!view) {
     persist();
     return;
   }
   // What the user is looking at first: the totals, the meter, the row being edited...
   showTotals(view, analysis);
+  view.device.show(analysis);
   clearErrors(view);
+  view.interchange.update(analysis);
+  view.workflow.update(analysis);
+  showOrigin(modified);
+  if (document.activeElement !== view.name) view.name.value = draft.name || "";
   view.reference.drawMeter(analysis);
   view.notationCanonical = mode === "notation" ? body.notation : analysis.notation;
   if (mode === "table") {
@@ -60,6 +74,8 @@ function applyAnalysis(analysis, body) {
       }
       showAnalysisTable(view, analysis);
       view.reference.drawDiff(analysis);
+      view.diagram.draw(analysis);
+      view.budget.update(analysis);
       view.save.update(analysis);
       view.run.update(analysis);
       persist();
@@ -91,6 +107,14 @@ async function loadArchitecture(id) {
   });
 }
 
+/** A design shared as a link: #/editor?notation=...&input=CxHxW[&name=...] (docs/design.md,
+ * "Shareable designs"). An invalid notation is still opened: the editor points at its error. */
+function loadShared(params) {
+  const input = parseInput(params.get("input")) || { channels: 3, height: 224, width: 224 };
+  const name = (params.get("name") || "").trim().slice(0, 100);
+  loadSpec({ layers: null, input, name }, params.get("notation"), { origin: "a shared link", name });
+}
+
 /** Show the draft in the boxes (after a load) and analyse it. */
 function showDraft() {
   const draft = state.draft;
@@ -99,14 +123,14 @@ function showDraft() {
   for (const key of ["channels", "height", "width"]) view.inputs[key].value = draft.input[key];
   if (draft.layers) view.table.setLayers(draft.layers);
   showOrigin();
-  analyse();
+  analyse(true);
 }
 
-function showOrigin() {
+function showOrigin(modified = false) {
   const draft = state.draft;
   fill(
     view.origin,
-    draft.origin ? ["From ", h("strong", {}, draft.origin)] : "A new design",
+    draft.origin ? [modified ? "Modified from " : "From ", h("strong", {}, draft.origin)] : "A new design",
     draft.parentId ? [" · parent when saved: ", h("a", { href: `#/editor?arch=${draft.parentId}` }, `#${draft.parentId} ${draft.parentName || ""}`)] : ""
   );
 }
@@ -132,7 +156,7 @@ function wire() {
   notation.addEventListener("input", () => {
     state.draft.notation = notation.value;
     state.draft.mode = "notation";
-    persist();
+    edited("typing:notation");
     analyse();
   });
   const mine = view;
@@ -151,17 +175,22 @@ function wire() {
   for (const [key, el] of Object.entries(inputs)) {
     el.addEventListener("input", () => {
       state.draft.input[key] = el.value;
-      persist();
+      edited(`typing:input-${key}`);
       analyse();
     });
   }
   name.addEventListener("input", () => {
     state.draft.name = name.value;
-    persist();
+    state.draft.nameTyped = true; // the user's name from now on: it no longer follows the edits
+    edited("typing:name");
     view.save.update(state.analysis);
   });
   presetSelect.addEventListener("change", async () => {
     if (!presetSelect.value) return;
+    if (!(await confirmReplace(`preset ${presetSelect.value}`))) {
+      presetSelect.value = "";
+      return;
+    }
     await loadPreset(presetSelect.value);
     presetSelect.value = "";
     view.reference.select(state.draft.reference);
@@ -171,23 +200,44 @@ function wire() {
 
 export function mount(root, params) {
   view = build(root, {
-    onTableChange: () => {
+    onTableChange: (kind) => {
       state.draft.mode = "table";
+      state.draft.layers = view.table.specLayers();
+      edited(kind === "value" ? "typing:table" : "structure");
       analyse();
     },
+    onRestore: (snapshot) => {
+      restore(snapshot);
+      showDraft();
+    },
+    onBudgetCreated: (budget) => view.reference.init(`budget:${budget.id}`).then(() => view.reference.update(state.analysis)),
     onReferenceChange: () => chart.draw(),
-    onSaved: () => {
+    onDeviceChange: () => analyse(),
+    onSaved: (saved) => {
+      Object.assign(state.draft, { dirty: false, originHash: saved.spec_hash, originName: saved.name, nameTyped: false });
+      persist();
       showOrigin();
       view.run.update(state.analysis);
     },
+    onImported: (analysis, fileName) => {
+      // an imported network is a new draft, as a loaded preset is (docs/api.md, "Interchange")
+      loadSpec(analysis.spec, analysis.notation, { origin: `imported ${fileName}`, name: analysis.spec.name || fileName.replace(/\.onnx$/i, "") });
+      showDraft();
+    },
   });
+  view.interchange.update(null);
+  view.interchange.acceptDrops(root);
   wire();
   fillPresets(view);
 
   (async () => {
     try {
-      if (params.get("preset")) await loadPreset(params.get("preset"));
+      // the dashboard's own links asked already (guard.js); a shared link comes from outside
+      if (params.get("notation") !== null && !(await confirmReplace("the linked design"))) {
+        // kept: the link is dropped, the draft stays as it was
+      } else if (params.get("preset")) await loadPreset(params.get("preset"));
       else if (params.get("arch")) await loadArchitecture(params.get("arch"));
+      else if (params.get("notation") !== null) loadShared(params);
       else if (state.fresh) await loadPreset(referenceOf(DEFAULT_SCALE));
       if (params.toString()) window.history.replaceState(null, "", "#/editor");
     } catch (error) {
@@ -195,7 +245,8 @@ export function mount(root, params) {
     }
     if (!view) return;
     showOrigin();
-    await view.reference.init(state.draft.reference);
+    // the device menu too: a stored choice that is gone is dropped before the first analysis
+    await Promise.all([view.reference.init(state.draft.reference), view.device.init()]);
     if (!view) return;
     showDraft();
   })();
@@ -203,6 +254,7 @@ export function mount(root, params) {
   return () => {
     purge(view.chart);
     view.run.stop();
+    view.workflow.stop();
     view = null;
   };
 }

@@ -6,8 +6,12 @@ import { signedIn } from "../auth.js";
 import { h, fill, message } from "../dom.js";
 import * as fmt from "../format.js";
 import { render as plot, purge } from "../plot.js";
+import { download } from "../files.js";
 import { latestWins } from "../latest.js";
 import { isActive, vocabulary } from "../vocabulary.js";
+import { device, metricsDownloads, outcome, progress } from "./job-status.js";
+import { loadText, noisyBadge, timingText } from "../timing.js";
+import { architectureLink, comparePredicted, showCalibration } from "./job-timing.js";
 
 const FAST_MS = 1000;
 const SLOW_MS = 5000;
@@ -16,9 +20,9 @@ function badge(status) {
   return h("span", { class: `badge ${status}` }, status);
 }
 
-function progress(job) {
-  const value = Math.max(0, Math.min(1, job.progress || 0));
-  return h("div", { class: "progress" }, h("progress", { max: "1", value: String(value), "aria-label": `Job ${job.id} progress` }), h("span", { class: "num small" }, fmt.pct(value, 0)));
+/** A finished run that did not learn (docs/design.md, "Training protocol"): marked, never ranked. */
+function stalled(job) {
+  return job.learned === false ? h("span", { class: "badge failed did-not-learn", title: "its loss stayed at ln(classes) or its error at chance: kept off the leaderboard" }, "did not learn") : "";
 }
 
 function poller(tick) {
@@ -41,12 +45,16 @@ export function mount(root, params, args) {
     fill(root, h("h1", {}, "Jobs"), h("div", { class: "empty" }, "Jobs belong to a team. ", h("a", { href: "#/signin" }, "Sign in"), " with your team token to submit and follow them."));
     return null;
   }
-  return args[0] ? jobPage(root, Number(args[0])) : jobList(root);
+  return args[0] ? jobPage(root, Number(args[0])) : jobList(root, params);
 }
 
-function jobList(root) {
+function jobList(root, params) {
   const status = h("select", { id: "jobs-status" }, h("option", { value: "" }, "any status"), vocabulary().job_statuses.map((s) => h("option", { value: s }, s)));
-  const kind = h("select", { id: "jobs-kind" }, h("option", { value: "" }, "any kind"), h("option", { value: "train" }, "train"), h("option", { value: "benchmark" }, "benchmark"));
+  const kind = h("select", { id: "jobs-kind" }, h("option", { value: "" }, "any kind"), h("option", { value: "train" }, "train"), h("option", { value: "benchmark" }, "benchmark"), h("option", { value: "calibrate" }, "calibrate"));
+  // the filters live in the address too, so a filtered list can be bookmarked or sent
+  status.value = vocabulary().job_statuses.includes(params.get("status")) ? params.get("status") : "";
+  kind.value = ["train", "benchmark"].includes(params.get("kind")) ? params.get("kind") : "";
+  const architecture = /^\d+$/.test(params.get("architecture") || "") ? params.get("architecture") : "";
   const body = h("div", { id: "jobs-body" });
   const note = h("p", { class: "muted small", "aria-live": "off" });
   let timer = null;
@@ -71,6 +79,13 @@ function jobList(root) {
     const query = new URLSearchParams({ per_page: "50" });
     if (status.value) query.set("status", status.value);
     if (kind.value) query.set("kind", kind.value);
+    const address = new URLSearchParams(query);
+    address.delete("per_page");
+    if (architecture) {
+      query.set("architecture_id", architecture);
+      address.set("architecture", architecture);
+    }
+    window.history.replaceState(null, "", `#/jobs${address.toString() ? `?${address}` : ""}`);
     requests.run(query);
   }
 
@@ -96,12 +111,12 @@ function jobList(root) {
                 "tr",
                 { dataset: { id: job.id, status: job.status } },
                 h("td", {}, h("a", { href: `#/jobs/${job.id}` }, `#${job.id}`)),
-                h("td", {}, h("a", { href: `#/editor?arch=${job.architecture_id}` }, job.architecture_name)),
+                h("td", {}, architectureLink(job)),
                 h("td", {}, job.kind),
                 h("td", { class: "num" }, job.seed ?? "—"),
-                h("td", {}, badge(job.status), job.cancel_requested && isActive(job.status) ? h("span", { class: "muted small" }, " cancelling") : ""),
+                h("td", {}, badge(job.status), stalled(job), job.cancel_requested && isActive(job.status) ? h("span", { class: "muted small" }, " cancelling") : ""),
                 h("td", {}, progress(job)),
-                h("td", { class: "small" }, job.device || "—"),
+                h("td", { class: "small" }, device(job)),
                 h("td", { class: "small nowrap" }, fmt.when(job.created_at))
               )
             )
@@ -143,7 +158,10 @@ function jobPage(root, id) {
     const changed = job.metrics.length !== epochs || job.status !== lastStatus;
     epochs = job.metrics.length;
     lastStatus = job.status;
-    if (changed) {
+    if (changed && job.kind === "calibrate") {
+      chartCard.hidden = true; // a calibration has no curves: its outcome is a device profile
+      await showCalibration(extra, job);
+    } else if (changed) {
       try {
         const path = job.kind === "benchmark" ? "benchmark" : "curves";
         const out = await api.get(`/figures/jobs/${id}/${path}`);
@@ -174,9 +192,10 @@ function jobPage(root, id) {
       },
     }, job.cancel_requested && active ? "Cancelling…" : "Cancel job");
     const r = job.result;
+    const d = r && r.kind === "benchmark" ? r.details : null; // app.jobs.results.BenchmarkDetails
     fill(
       summary,
-      h("div", { class: "view-head" }, h("h2", {}, `Job #${job.id}: ${job.kind} of `, h("a", { href: `#/editor?arch=${job.architecture_id}` }, job.architecture_name)), h("div", { class: "row" }, badge(job.status), progress(job), active ? cancel : "")),
+      h("div", { class: "view-head" }, h("h2", {}, `Job #${job.id}: ${job.kind} of `, architectureLink(job)), h("div", { class: "row" }, badge(job.status), stalled(job), progress(job), active ? cancel : "", job.kind === "train" && job.architecture_id ? h("a", { id: "compare-runs", href: `#/compare?architecture=${job.architecture_id}` }, "Compare all runs of this model") : "")),
       h(
         "dl",
         { class: "facts" },
@@ -186,20 +205,36 @@ function jobPage(root, id) {
         h("dt", {}, "Queue / worker"),
         h("dd", {}, `${job.queue} / ${job.worker || "not claimed yet"}`),
         h("dt", {}, "Device"),
-        h("dd", {}, job.device || "—"),
+        h("dd", { id: "job-device" }, device(job)),
         h("dt", {}, "Attempts"),
         h("dd", {}, `${job.attempts}`),
         h("dt", {}, "Created / started / finished"),
         h("dd", {}, `${fmt.when(job.created_at)} / ${fmt.when(job.started_at)} / ${fmt.when(job.finished_at)}`),
         r && r.top1_error !== null ? [h("dt", {}, "Top-1 / top-5 error"), h("dd", { id: "job-error" }, `${fmt.errorPct(r.top1_error)} / ${fmt.errorPct(r.top5_error)} (${r.dataset})`)] : "",
         r && r.train_seconds !== null ? [h("dt", {}, "Training time"), h("dd", {}, fmt.seconds(r.train_seconds))] : "",
-        r && r.latency_ms !== null ? [h("dt", {}, "Latency (batch 1, median)"), h("dd", {}, fmt.ms(r.latency_ms))] : "",
-        r && r.throughput !== null ? [h("dt", {}, "Throughput"), h("dd", {}, fmt.throughput(r.throughput))] : "",
+        r && r.latency_ms !== null ? [h("dt", {}, "Latency (batch 1, median)"), h("dd", { id: "job-latency" }, d ? timingText(d.latency) : fmt.ms(r.latency_ms))] : "",
+        r && r.throughput !== null ? [h("dt", {}, "Throughput"), h("dd", { id: "job-throughput" }, d ? timingText(d.throughput, { rate: true }) : fmt.throughput(r.throughput))] : "",
+        d ? [h("dt", {}, "Training step (forward, backward, SGD)"), h("dd", { id: "job-train-step" }, timingText(d.train_step))] : "",
+        d ? [h("dt", {}, "Host while timing"), h("dd", { id: "job-load" }, loadText(d.load), " ", noisyBadge(d))] : "",
         h("dt", {}, "Conv cost"),
         h("dd", {}, r ? fmt.macsExact(r.conv_macs) : "see the architecture")
       ),
-      job.error ? message("error", `Failed: ${job.error}`) : ""
+      outcome(job),
+      job.kind === "train" && job.status === "succeeded" ? weights() : ""
     );
+  }
+
+  /** The trained weights: a state_dict for the exported PyTorch source, or ONNX with weights. */
+  function weights() {
+    const get = (format) => async () => {
+      try {
+        const name = await download("GET", `/jobs/${id}/weights?format=${format}`);
+        fill(status, message("ok", `Downloaded ${name}.`));
+      } catch (error) {
+        fill(status, message("error", api.explain(error, "weights")));
+      }
+    };
+    return h("div", { class: "row", id: "job-weights" }, h("span", { class: "muted small" }, "Trained weights:"), h("button", { type: "button", id: "weights-pt", onclick: get("pt") }, "PyTorch (.pt)"), h("button", { type: "button", id: "weights-onnx", onclick: get("onnx") }, "ONNX"));
   }
 
   function showMetrics(job) {
@@ -213,7 +248,7 @@ function jobPage(root, id) {
       h(
         "section",
         { class: "card" },
-        h("h2", {}, "Epochs"),
+        h("div", { class: "view-head" }, h("h2", {}, "Epochs"), metricsDownloads(job)),
         h(
           "div",
           { class: "table-wrap" },
@@ -251,39 +286,44 @@ function jobPage(root, id) {
       return;
     }
     const pctOrDash = (v) => (v === null ? "—" : fmt.pct(v));
+    const spreads = new Map((job.result?.details?.layers || []).map((layer) => [layer.name, layer]));
+    const predictedNote = h("div"); // measured against a device profile's prediction (job-timing.js)
     fill(
       extra,
       h(
         "section",
         { class: "card" },
         h("h2", {}, "Measured against theoretical time per conv layer"),
-        h("p", { class: "muted small" }, `Theory: the layer's share of C (Eqn. 1). Measured: its share of the conv layers' time${job.result?.device ? ` on ${job.result.device}` : ""}. A flagged (⚑) layer's share of time differs from its share of C by more than the job's flag factor.`),
+        h("p", { class: "muted small" }, `Theory: the layer's share of C (Eqn. 1). Measured: its share of the conv layers' time${job.result?.device ? ` on ${job.result.device}` : ""}, with the spread of its runs (p10 – p90). A flagged (⚑) layer's share of time differs from its share of C by more than the job's flag factor even at either end of that spread.`),
         h(
           "div",
           { class: "table-wrap" },
           h(
             "table",
             { id: "benchmark-table" },
-            h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Layer"), ["Share of C", "Share of conv time", "Median time per batch", "Time share / C share"].map((t) => h("th", { scope: "col", class: "num" }, t)))),
+            h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Layer"), ["Share of C", "Share of conv time", "Median time per batch", "p10 – p90", "Time share / C share"].map((t) => h("th", { scope: "col", class: "num" }, t)))),
             h(
               "tbody",
               {},
               rows.map((r) =>
                 h(
                   "tr",
-                  { class: r.flagged ? "row-error" : "" },
+                  { class: r.flagged ? "row-error" : "", dataset: { name: r.name } },
                   h("th", { scope: "row" }, r.name, r.flagged ? " ⚑" : ""),
                   h("td", { class: "num" }, pctOrDash(r.theoretical)),
                   h("td", { class: "num" }, pctOrDash(r.measured)),
                   h("td", { class: "num" }, fmt.ms(r.measured_ms)),
+                  h("td", { class: "num spread" }, spreads.has(r.name) ? `${fmt.ms(spreads.get(r.name).p10_s * 1000)} – ${fmt.ms(spreads.get(r.name).p90_s * 1000)}` : "—"),
                   h("td", { class: "num" }, r.measured !== null && r.theoretical ? fmt.ratio(r.measured / r.theoretical) : "—")
                 )
               )
             )
           )
-        )
+        ),
+        predictedNote
       )
     );
+    comparePredicted(job, extra.querySelector("#benchmark-table"), predictedNote);
   }
 
   fill(root, h("p", {}, h("a", { href: "#/jobs" }, "← All jobs")), status, summary, chartCard, extra);

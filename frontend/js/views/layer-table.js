@@ -49,6 +49,12 @@ function parseField(type, key, text) {
 
 const OPTIONAL = new Set(["stride", "padding", "repeat"]); // empty: the API's default
 
+/** A field as wide as its value ("valid", "6,3,2,1" whole, not cut to "vali"), in the monospace
+ * font's character widths, plus its padding and border (and a suggestion list's arrow). */
+function fitWidth(el) {
+  el.style.width = `calc(${Math.max(3, el.value.length + 1)}ch + ${el.hasAttribute("list") ? 30 : 10}px)`;
+}
+
 function show(value, key) {
   if (value === undefined || value === null) return "";
   if (Array.isArray(value)) return value.join(key === "padding" ? ":" : ",");
@@ -138,7 +144,7 @@ export class LayerTable {
   row(layer, i) {
     const n = i + 1;
     const input = (key, label, extra = {}) =>
-      h("input", {
+      fitted(h("input", {
         type: "text",
         inputmode: key === "levels" || key === "padding" ? "text" : "numeric",
         autocomplete: "off",
@@ -147,7 +153,11 @@ export class LayerTable {
         dataset: { key },
         value: show(layer[key], key),
         ...extra,
-      });
+      }));
+    const fitted = (el) => {
+      fitWidth(el);
+      return el;
+    };
     const type = layer.type;
     const conv = type === "conv";
     const pool = type === "maxpool" || type === "avgpool";
@@ -196,6 +206,7 @@ export class LayerTable {
     const tr = el.closest("tr[data-index]");
     if (!tr || !el.dataset.key || el.dataset.key === "type") return;
     const layer = this.layers[Number(tr.dataset.index)];
+    fitWidth(el);
     layer[el.dataset.key] = parseField(layer.type, el.dataset.key, el.value);
     this.onChange("value");
   }

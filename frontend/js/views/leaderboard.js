@@ -1,12 +1,16 @@
 // Leaderboard: one tab per budget (only models of matched cost compete), protocol and team
-// filters, the ranked table and the error-against-cost scatter with its Pareto front.
+// filters, the ranked table and the error-against-cost scatter with its Pareto front. The budget and
+// the filters are kept in the address; with none given it opens on the budget of the team's latest
+// result (leaderboard-budget.js), and the table downloads as CSV or JSON.
 import * as api from "../api.js";
 import { signedIn } from "../auth.js";
 import { h, fill, message } from "../dom.js";
 import * as fmt from "../format.js";
 import { latestWins } from "../latest.js";
 import { render as plot, purge } from "../plot.js";
-import { state } from "../store.js";
+import { downloadButtons, fileName } from "../downloads.js";
+import { latestBudget, ENTRY_COLUMNS } from "./leaderboard-budget.js";
+import { boardLatency } from "../timing.js";
 
 export function mount(root, params) {
   if (!signedIn()) {
@@ -15,15 +19,17 @@ export function mount(root, params) {
   }
   const tabs = h("div", { role: "tablist", "aria-label": "Budgets", id: "budget-tabs" });
   const protocol = h("select", { id: "lb-protocol" }, h("option", { value: "" }, "every protocol"));
-  const team = h("input", { type: "text", id: "lb-team", class: "w-mid", autocomplete: "off", placeholder: "any team" });
+  const team = h("input", { type: "text", id: "lb-team", class: "w-mid", autocomplete: "off", placeholder: "any team", value: params.get("team") || "" });
   const panel = h("div", { role: "tabpanel", id: "budget-panel", tabindex: "0" });
   const info = h("p", { class: "muted small" });
   const chart = h("div", { class: "plot", id: "leaderboard-plot" });
   const table = h("div");
   let budgets = [];
   let current = Number(params.get("budget")) || null;
+  let wanted = params.get("protocol") || ""; // the protocol asked for, until the board lists it
+  let board = null; // the last board shown, for the downloads
 
-  function selectTab(id, focus = false) {
+  function selectTab(id, focus = false, keepProtocol = false) {
     current = id;
     for (const tab of tabs.children) {
       const on = Number(tab.dataset.id) === id;
@@ -32,7 +38,7 @@ export function mount(root, params) {
       if (on && focus) tab.focus();
     }
     panel.setAttribute("aria-labelledby", `budget-tab-${id}`);
-    protocol.value = "";
+    if (!keepProtocol) wanted = ""; // another budget has other protocols
     load();
   }
 
@@ -47,11 +53,11 @@ export function mount(root, params) {
 
   // a tab or filter change: the latest request wins, an older board is never shown over it
   const requests = latestWins((query) => Promise.all([api.get(`/leaderboard?${query}`), api.get(`/figures/leaderboard?${query}`)]), {
-    onResult: async ([board, figure]) => {
-      const chosen = protocol.value;
-      fill(protocol, h("option", { value: "" }, "every protocol"), board.protocols.map((p) => h("option", { value: p }, p)));
-      protocol.value = chosen;
-      showTable(board);
+    onResult: async ([out, figure]) => {
+      board = out;
+      fill(protocol, h("option", { value: "" }, "every protocol"), out.protocols.map((p) => h("option", { value: p, title: p }, p)));
+      protocol.value = out.protocols.includes(wanted) ? wanted : "";
+      showTable(out);
       await plot(chart, figure.figure);
     },
     onError: (error) => fill(table, message("error", api.explain(error, "the leaderboard"))),
@@ -62,9 +68,11 @@ export function mount(root, params) {
     const ref = budget.reference_preset ? `preset ${budget.reference_preset}` : budget.reference_architecture_id ? `architecture #${budget.reference_architecture_id}` : "a fixed cost";
     fill(info, `Reference: ${ref}, ${fmt.macsExact(budget.reference_conv_macs)} per image (conv layers, Eqn. 1); models within ±${fmt.pct(budget.tolerance, 0)} with ${budget.input_side}×${budget.input_side} px input compete. Errors: mean ± sample std over seeds, real datasets only.`);
     const query = new URLSearchParams({ budget_id: String(current) });
-    if (protocol.value) query.set("protocol", protocol.value);
+    if (wanted) query.set("protocol", wanted);
     if (team.value.trim()) query.set("team", team.value.trim());
-    window.history.replaceState(null, "", `#/leaderboard?budget=${current}`);
+    const address = new URLSearchParams(query);
+    address.delete("budget_id");
+    window.history.replaceState(null, "", `#/leaderboard?budget=${current}${address.toString() ? `&${address}` : ""}`);
     fill(table, h("p", { class: "muted" }, "Loading…"));
     requests.run(query);
   }
@@ -74,7 +82,7 @@ export function mount(root, params) {
       fill(table, h("div", { class: "empty" }, "No ranked results in this budget yet. Train a published architecture that fits the budget (a real dataset, not synthetic) and it appears here."));
       return;
     }
-    const heads = ["Rank", "Architecture", "Team", "Conv MACs", "Ratio to budget", "Protocol", "Seeds", "Top-1 error", "Top-5 error", "Latency (batch 1)", "Throughput", "Device"];
+    const heads = ["Rank", "Architecture", "Team", "Conv MACs", "Ratio to budget", "Protocol", "Seeds", "Top-1 error", "Top-5 error", "Latency (batch 1, median over benchmarks)", "Throughput", "Device"];
     fill(
       table,
       h(
@@ -92,7 +100,7 @@ export function mount(root, params) {
                 "tr",
                 { class: e.own ? "selected" : "", dataset: { architecture: e.architecture_id } },
                 h("td", { class: "num" }, e.rank),
-                h("td", {}, h("a", { href: `#/editor?arch=${e.architecture_id}` }, e.architecture_name), e.published ? "" : h("span", { class: "muted small" }, " (unpublished)")),
+                h("td", {}, h("a", { href: `#/editor?arch=${e.architecture_id}` }, e.architecture_name), e.published ? "" : h("span", { class: "muted small" }, " (unpublished)"), e.own ? [" ", h("a", { class: "small", href: `#/compare?architecture=${e.architecture_id}` }, "runs")] : ""),
                 h("td", {}, e.team_name, e.own ? h("span", { class: "muted small" }, " (you)") : ""),
                 h("td", { class: "num" }, fmt.macsExact(e.conv_macs)),
                 h("td", { class: "num" }, fmt.ratio(e.ratio)),
@@ -100,7 +108,7 @@ export function mount(root, params) {
                 h("td", { class: "num" }, e.seeds),
                 h("td", { class: "num" }, fmt.errorPct(e.top1_error_mean, e.top1_error_std)),
                 h("td", { class: "num" }, fmt.errorPct(e.top5_error_mean, e.top5_error_std)),
-                h("td", { class: "num" }, fmt.ms(e.latency_ms)),
+                h("td", { class: "num latency" }, boardLatency(e)),
                 h("td", { class: "num" }, fmt.throughput(e.throughput)),
                 h("td", { class: "small" }, e.device || "not benchmarked")
               )
@@ -111,7 +119,10 @@ export function mount(root, params) {
     );
   }
 
-  protocol.addEventListener("change", load);
+  protocol.addEventListener("change", () => {
+    wanted = protocol.value;
+    load();
+  });
   team.addEventListener("change", load);
   const field = (id, label, control) => h("div", { class: "field" }, h("label", { for: id }, label), control);
   fill(
@@ -120,11 +131,14 @@ export function mount(root, params) {
     tabs,
     h("div", {}, panel)
   );
-  fill(panel, info, h("section", { class: "card" }, chart), h("section", { class: "card" }, table));
+  const downloads = downloadButtons("leaderboard-download", "the leaderboard", () =>
+    board ? { name: fileName("leaderboard", board.budget?.name), columns: ENTRY_COLUMNS, rows: board.entries } : null
+  );
+  fill(panel, info, h("section", { class: "card" }, chart), h("section", { class: "card" }, downloads, table));
 
   api
     .get("/budgets")
-    .then((list) => {
+    .then(async (list) => {
       budgets = list;
       if (!budgets.length) {
         fill(panel, h("div", { class: "empty" }, "No budgets yet."));
@@ -136,10 +150,9 @@ export function mount(root, params) {
           h("button", { type: "button", role: "tab", id: `budget-tab-${b.id}`, "aria-controls": "budget-panel", dataset: { id: b.id }, onclick: () => selectTab(b.id) }, b.name)
         )
       );
-      // no budget asked for: the first one for the input size of the design in the editor
-      const side = Number(state.draft.input.height);
-      const fallback = budgets.find((b) => b.input_side === side) || budgets[0];
-      selectTab(budgets.some((b) => b.id === current) ? current : fallback.id);
+      // no budget asked for: the one the team's latest result falls in
+      const asked = budgets.some((b) => b.id === current) ? current : null;
+      selectTab(asked ?? (await latestBudget(budgets)).id, false, true);
     })
     .catch((error) => fill(panel, message("error", api.explain(error, "budgets"))));
 

@@ -6,7 +6,8 @@ import { signedIn } from "../auth.js";
 import { h, fill, message } from "../dom.js";
 import * as fmt from "../format.js";
 import { latestWins } from "../latest.js";
-import { render as plot, purge } from "../plot.js";
+import { plain, render as plot, purge } from "../plot.js";
+import { openDesign } from "../guard.js";
 
 const VIEWS = [
   ["all", "All relations"],
@@ -22,13 +23,14 @@ function editorLink(node) {
 /** On a narrow screen, label nodes with their names only (the tables and the hover have the rest). */
 function compact(figure, width) {
   if (width >= 640) return figure;
-  const data = figure.data.map((trace) => (trace.mode === "markers+text" ? { ...trace, text: trace.customdata.map((c) => c[1]) } : trace));
+  const data = figure.data.map((trace) => (trace.mode === "markers+text" ? { ...trace, text: trace.customdata.map((c) => plain(c[1])) } : trace));
   return { ...figure, data };
 }
 
 export function mount(root, params) {
   const scale = h("select", { id: "rel-scale" }, h("option", { value: "s36" }, "s36 (36×36 input)"), h("option", { value: "paper" }, "paper scale (224×224 input)"));
   const viewSelect = h("select", { id: "rel-view" }, VIEWS.map(([value, label]) => h("option", { value }, label)));
+  const studyLink = h("a", { id: "rel-study", href: "#/studies" }, "Create a study of these models"); // views/studies.js
   const team = h("input", { type: "checkbox", id: "rel-team", disabled: !signedIn(), checked: signedIn() });
   const chart = h("div", { class: "plot", id: "relations-plot" });
   const status = h("div", { "aria-live": "polite" });
@@ -43,8 +45,9 @@ export function mount(root, params) {
       await plot(chart, compact(out.figure, chart.clientWidth), {
         onClick: (point) => {
           const [kind, name, id] = point.customdata || [];
-          if (kind === "preset") window.location.hash = `#/editor?preset=${encodeURIComponent(name)}`;
-          else if (kind === "architecture") window.location.hash = `#/editor?arch=${id}`;
+          // asks first if the editor holds an unsaved draft (guard.js)
+          if (kind === "preset") openDesign(`#/editor?preset=${encodeURIComponent(name)}`);
+          else if (kind === "architecture") openDesign(`#/editor?arch=${id}`);
         },
       });
       showTables(out);
@@ -55,6 +58,7 @@ export function mount(root, params) {
   function load() {
     const query = new URLSearchParams({ scale: scale.value, view: viewSelect.value, team: String(team.checked && signedIn()) });
     window.history.replaceState(null, "", `#/relations?scale=${scale.value}&view=${viewSelect.value}`);
+    studyLink.href = `#/studies?figure=${viewSelect.value}&scale=${scale.value}`; // "all": the 14 models
     fill(status, h("p", { class: "muted" }, "Finding relations…"));
     requests.run(query);
   }
@@ -108,7 +112,8 @@ export function mount(root, params) {
         { class: "row" },
         field("rel-scale", "Scale", scale),
         field("rel-view", "View", viewSelect),
-        h("label", { class: "choices", title: signedIn() ? "" : "sign in to include your team's architectures" }, team, signedIn() ? "include my team's architectures" : "include my team's architectures (sign in)")
+        h("label", { class: "choices", title: signedIn() ? "" : "sign in to include your team's architectures" }, team, signedIn() ? "include my team's architectures" : "include my team's architectures (sign in)"),
+        studyLink
       )
     ),
     status,

@@ -1,11 +1,13 @@
 // Replacement assistant: pick a run of conv layers and a trade-off; the API solves the missing
-// dimension so that C stays put (He & Sun, Sec. 3). Applying a candidate opens it in the editor,
-// remembering the saved architecture it came from as its parent.
+// dimension so that C stays put (He & Sun, Sec. 3). A candidate can be previewed (replace-candidates.js);
+// applying it opens it in the editor, remembering the saved architecture it came from as its parent.
 import * as api from "../api.js";
 import { h, fill, message } from "../dom.js";
 import * as fmt from "../format.js";
 import { state, loadSpec, persist, isSaved } from "../store.js";
 import { DEFAULT_SCALE, referenceOf } from "../vocabulary.js";
+import { confirmReplace } from "../guard.js";
+import { showCandidates as renderCandidates } from "./replace-candidates.js";
 
 const TRADEOFFS = [
   ["deeper", "Deeper and narrower", "depth given, width solved"],
@@ -193,48 +195,11 @@ function build(root, analysis) {
   }
 
   function showCandidates(list, kind) {
-    if (!list.length) {
-      fill(candidates, h("div", { class: "empty" }, "No candidate: try another depth, filter size or range."));
-      return;
-    }
-    fill(
-      candidates,
-      h(
-        "div",
-        { class: "table-wrap" },
-        h(
-          "table",
-          { id: "candidate-table" },
-          h(
-            "thead",
-            {},
-            h("tr", {}, ["Change", "Depth (layers)", "Size s", "Width n (filters)"].map((t) => h("th", { scope: "col" }, t)), h("th", { scope: "col", class: "num" }, "New C"), h("th", { scope: "col", class: "num" }, "Cost change"), h("th", { scope: "col" }, "Tolerance"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Apply")))
-          ),
-          h(
-            "tbody",
-            {},
-            list.slice(0, 12).map((c, i) =>
-              h(
-                "tr",
-                {},
-                h("td", { class: "mono" }, c.description),
-                h("td", { class: "num" }, c.depth ?? "—"),
-                h("td", { class: "num" }, c.size ? `${c.size} px` : "—"),
-                h("td", { class: "num" }, c.width ?? "—"),
-                h("td", { class: "num" }, fmt.macsExact(c.conv_macs)),
-                h("td", { class: "num" }, fmt.signedPct(c.change, 2)),
-                h("td", {}, h("span", { class: `badge ${c.within_tolerance ? "in" : "out"}` }, c.within_tolerance ? "within" : "outside")),
-                h("td", {}, h("button", { type: "button", class: i === 0 ? "primary" : "", "aria-label": `Apply candidate ${i + 1}: ${c.description}`, onclick: () => apply(c, kind) }, "Apply"))
-              )
-            )
-          )
-        )
-      ),
-      h("p", { class: "muted small" }, "Nearest in C first. Cost change is the new C against the current design's C (MACs per image, conv layers, Eqn. 1).")
-    );
+    renderCandidates(candidates, list, analysis, (candidate) => apply(candidate, kind));
   }
 
-  function apply(candidate, kind) {
+  async function apply(candidate, kind) {
+    if (!(await confirmReplace("this replacement"))) return;
     const draft = state.draft;
     const savedNow = isSaved(analysis);
     const parentId = savedNow ? draft.savedId : draft.parentId;
@@ -286,7 +251,8 @@ function build(root, analysis) {
       { class: "card" },
       h("h2", {}, "Design"),
       h("p", { class: "mono", id: "replace-notation" }, analysis.notation),
-      h("p", {}, `C = ${fmt.macsExact(analysis.conv_macs)} (${fmt.costUnit()}). `, h("a", { href: "#/editor" }, "Edit in the editor"))
+      h("p", {}, `C = ${fmt.macsExact(analysis.conv_macs)} (${fmt.costUnit()}). `, h("a", { href: "#/editor" }, "Edit in the editor"), " · ",
+        h("a", { id: "replace-study", href: `#/studies?${new URLSearchParams({ replacements_of: analysis.notation, ...analysis.spec.input })}` }, "Study its replacements at equal cost"))
     ),
     h("div", { class: "grid-2" }, rangeCard, form),
     h("section", { class: "card", "aria-labelledby": "cand-h" }, h("h2", { id: "cand-h" }, "3. Candidates"), candidates)

@@ -1,0 +1,116 @@
+"""The study page in chromium (Playwright) against a real uvicorn server: a study created from the
+list page, and a study with results: its table, comparisons coloured by verdict, the server's
+figures drawn, and the HTML report downloaded. No console errors."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.db import session_scope
+from app.migrate import upgrade
+from app.teams.auth import create_team
+from tests.conftest import chromium_path, require
+from tests.stack import Stack, launch_chromium
+from tests.test_browser import SCREENSHOTS, WIDE, Console, settings_in
+from tests.test_studies_reports import ERRORS, finish
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    require(chromium_path() is not None, "chromium (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "Playwright for Python")
+    root = tmp_path_factory.mktemp("studies-browser")
+    settings = settings_in(root)
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        _, token = create_team(session, f"studies-{uuid.uuid4().hex[:6]}")
+    stack = Stack(settings, root / "logs")
+    stack.start_api()
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright, chromium_path())
+        yield stack, settings, token, browser
+        browser.close()
+    stack.stop()
+
+
+def open_page(browser, url: str, token: str, route: str):
+    context = browser.new_context(viewport=WIDE, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    console = Console()
+    page.on("console", lambda m: console.messages.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: console.messages.append(f"uncaught: {error}"))
+    page.goto(f"{url}/#token={token}")
+    page.goto(f"{url}/#/{route}")
+    return context, page, console
+
+
+def test_create_a_study_from_the_list(site) -> None:
+    stack, _, token, browser = site
+    context, page, console = open_page(browser, stack.url, token, "studies")
+    page.fill("#study-name", "figure 2")
+    page.select_option("#study-figure", "2")
+    page.fill("#study-seeds", "0,1")
+    page.click("#study-create")
+    page.wait_for_url("**/#/studies/*")
+    page.wait_for_selector(".study-models tbody tr")
+    assert page.locator(".study-models tbody tr").count() == 7  # A, F, G, C, H, D, I
+    assert page.locator(".view-head .badge").inner_text() == "queued"
+    assert "0/14 succeeded" in page.locator(".view-head").inner_text()
+    page.goto(f"{stack.url}/#/studies")
+    page.wait_for_selector("#study-list table")
+    assert "figure 2" in page.locator("#study-list").inner_text()
+    context.close()
+    assert console.errors() == []
+
+
+def test_a_study_with_results(site) -> None:
+    stack, settings, token, browser = site
+    headers = {"Authorization": f"Bearer {token}"}
+    study = httpx.post(f"{stack.url}/api/v1/studies", headers=headers, timeout=30,
+                       json={"name": "fig 1", "models": {"figure": 1}}).json()  # fmt: skip
+    finish(settings, study)
+    context, page, console = open_page(browser, stack.url, token, f"studies/{study['id']}")
+    page.wait_for_selector(".study-comparisons tbody tr")
+    rows = page.locator(".study-models tbody tr")
+    assert rows.count() == 5
+    a = rows.nth(0).inner_text()
+    mean = sum(ERRORS["A-s36"]) / 3
+    assert "A-s36" in a and f"{mean:.2f}" in a and "3/3" in a
+    assert "1 did not learn" in rows.nth(4).inner_text()
+    ab = page.locator(".study-comparisons tbody tr").filter(has_text="A-s36 → B-s36")
+    assert ab.locator(".verdict.better").inner_text() == "better"
+    assert page.locator(".study-comparisons .verdict.within-noise").count() >= 1
+    # the server's figures, drawn: a panel of Fig. 1, and a mean line per model in the curves
+    page.wait_for_function("() => (document.getElementById('study-results').data || []).length > 0")
+    page.wait_for_function("() => (document.getElementById('study-curves').data || []).length >= 15")
+    assert page.locator(".view-head .badge").inner_text() == "succeeded"
+    with page.expect_download() as info:
+        page.click("#study-download-html")
+    download = info.value
+    assert download.suggested_filename == f"study-{study['id']}.html"
+    text = Path(download.path()).read_text(encoding="utf-8")
+    assert "Plotly.newPlot" in text and "A-s36" in text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "study-wide.png"), full_page=True)
+    # a model's runs compared: the study links to the overlay of its seeds
+    page.click(".study-models a:text-is('A-s36')")
+    page.wait_for_url("**/#/compare?jobs=*")
+    page.wait_for_selector("#compare-jobs tbody tr")
+    assert page.locator("#compare-jobs tbody tr").count() == 3
+    page.wait_for_function("() => (document.getElementById('compare-plot').data || []).length == 5")
+    # the run that did not learn is marked in the jobs list too
+    page.goto(f"{stack.url}/#/jobs")
+    page.wait_for_selector(".did-not-learn")
+    assert page.locator(".did-not-learn").count() == 1
+    context.close()
+    assert console.errors() == []

@@ -1,0 +1,49 @@
+"""A calibration with a real worker (tests/stack.py: uvicorn and a Celery worker on loopback):
+`isocost calibrate --grid tiny --wait` submits it, the worker times the tiny grid on this CPU and
+stores the device profile, which is listed and predicts through `POST /complexity`. Correctness
+only: the numbers are whatever this host measured, so only their consistency is checked."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from app.arch.analysis import analyse
+from app.arch.latency import FEATURES, LatencyModel, predict
+from app.arch.presets import presets
+from tests.stack import ROOT, e2e_settings, environment, start_stack
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_tiny_calibration_with_a_real_worker(stacks, tmp_path) -> None:
+    settings = e2e_settings(tmp_path, "embedded")
+    api = start_stack(stacks, settings)
+    token = api.headers["Authorization"].removeprefix("Bearer ")
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "calibrate", "--grid", "tiny", "--name", "tiny-cpu", "--wait",
+         "--url", api.stack.url, "--token", token],
+        cwd=ROOT, env=environment(settings), capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr + api.stack.log_text()
+    (job,) = api.get("/jobs", kind="calibrate")["items"]
+    assert job["status"] == "succeeded" and job["architecture_id"] is None and job["device"]
+    (profile,) = api.get("/device-profiles", job_id=job["id"])["items"]
+    assert f"device profile #{profile['id']} 'tiny-cpu'" in done.stdout
+    assert (profile["name"], profile["device"], profile["device_type"]) == ("tiny-cpu", job["device"], "cpu")
+    assert (profile["dtype"], profile["channels_last"], profile["batch_size"]) == ("float32", False, 1)
+    assert profile["fit"]["layers"] == 10 and profile["fit"]["networks"] == 1
+    assert profile["provenance"]["grid"] == "tiny" and profile["torch_version"]
+    model = LatencyModel.model_validate(profile["model"])
+    assert set(model.kinds) == set(FEATURES) and model.overhead_s >= 0
+    assert all(c >= 0 for kind in model.kinds.values() for c in kind.coef)
+
+    out = api.post("/complexity", {"preset": "A-s36", "device_profile": "tiny-cpu"})
+    expected = predict(analyse(presets()["A-s36"].spec), model)
+    assert out["predicted_ms"] == pytest.approx(expected.total_s * 1e3) and out["predicted_ms"] > 0
+    assert out["device_profile"]["id"] == profile["id"]
+    assert [layer["predicted_ms"] for layer in out["layers"]] == pytest.approx(
+        [t.seconds * 1e3 for t in expected.layers]
+    )

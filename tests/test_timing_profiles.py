@@ -1,0 +1,204 @@
+"""Device profiles (docs/design.md, "Device profiles"): the latency model fitted from timings,
+profiles stored and listed, predicted time through `POST /complexity` and `isocost complexity
+--device-profile`, calibration jobs refused or accepted at submission, and bad references named.
+The calibration with a real worker is in tests/test_timing_calibration.py."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from app.arch.analysis import analyse
+from app.arch.latency import FEATURES, KindModel, LatencyModel, MacsOnly, layer_features, predict
+from app.arch.presets import presets
+from app.arch.spec import Spec
+from app.cli import main
+from app.db import session_scope
+from app.jobs.params import CalibrateParams
+from app.profiles.data import FitQuality, ProfileData
+from app.profiles.service import store
+from app.settings import get_settings
+from tests.jobs_support import add_architecture
+from worker.calibrate import grid
+from worker.latency_fit import Sample, fit
+
+SPEC = presets()["A-s36"].spec
+# seconds per unit of each feature; every other coefficient is 0
+CONV = {"one": 2e-6, "macs_k3": 1e-9, "macs_k5": 3e-9, "macs_k7": 2e-9, "macs_k2": 1.5e-9}
+OTHER = {"maxpool": {"one": 1e-6}, "avgpool": {"one": 1e-6}, "spp": {"one": 3e-6}, "gap": {"one": 1e-6},
+         "fc": {"one": 1e-6, "macs": 5e-10}}  # fmt: skip
+OVERHEAD_S, PER_MAC_S, FIXED_S = 1e-5, 2e-9, 1e-4
+
+
+def synthetic_model() -> LatencyModel:
+    coefficients = {"conv": CONV, **OTHER}
+    kinds = {
+        kind: KindModel(features=list(names), coef=[coefficients[kind].get(name, 0.0) for name in names])
+        for kind, names in FEATURES.items()
+    }
+    return LatencyModel(element_bytes=4, overhead_s=OVERHEAD_S, kinds=kinds,
+                        baseline=MacsOnly(per_mac_s=PER_MAC_S, fixed_s=FIXED_S))  # fmt: skip
+
+
+def expected_layer_s(kind: str, kernel: int | None, macs: int) -> float:
+    """The synthetic model's time of a layer, written out from its coefficients."""
+    if kind == "conv":
+        return CONV["one"] + macs * CONV[f"macs_k{kernel}"]
+    if kind == "fc":
+        return OTHER["fc"]["one"] + macs * OTHER["fc"]["macs"]
+    return OTHER[kind]["one"]
+
+
+def profile_data(name: str, device: str = "Test CPU") -> ProfileData:
+    quality = FitQuality(layers=10, networks=1, cv_folds=5, layer_median_abs_error=0.05, layer_within_10=0.8,
+                         layer_within_20=0.9, network_median_abs_error=0.04, baseline_network_median_abs_error=0.3,
+                         calibration_s=12.0)  # fmt: skip
+    return ProfileData(name=name, device=device, device_type="cpu", torch_version="2.x", dtype="float32",
+                       channels_last=False, threads=2, model=synthetic_model(), fit=quality, provenance={"test": True})  # fmt: skip
+
+
+@pytest.fixture
+def profile(settings) -> dict:
+    name = f"cpu-{uuid.uuid4().hex[:8]}"
+    with session_scope(settings.database_url) as session:
+        row = store(session, profile_data(name))
+        return {"id": row.id, "name": name}
+
+
+def test_predictions_follow_the_coefficients() -> None:
+    analysis = analyse(SPEC)
+    out = predict(analysis, synthetic_model())
+    layers = [expected_layer_s(r.kind, r.kernel, r.macs) for r in analysis.layers]
+    assert [t.name for t in out.layers] == [r.name for r in analysis.layers]
+    assert [t.seconds for t in out.layers] == pytest.approx(layers, rel=1e-12)
+    assert out.total_s == pytest.approx(OVERHEAD_S + sum(layers), rel=1e-12)
+    assert out.baseline_s == pytest.approx(PER_MAC_S * analysis.conv_macs + FIXED_S)
+
+
+def test_the_fit_recovers_a_linear_device() -> None:
+    """Timings made by a known model (no clock): the fit predicts them, and networks, back."""
+    true = synthetic_model()
+    samples = []
+    for item in grid("standard"):
+        analysis = analyse(Spec(input=item.input, layers=[item.layer]))
+        samples.append(Sample(analysis, predict(analysis, true).total_s - OVERHEAD_S))
+    networks = [
+        (analyse(presets()[n].spec), predict(analyse(presets()[n].spec), true).total_s)
+        for n in ("A-s36", "J-s36")
+    ]
+    model, quality = fit(samples, networks, element_bytes=4, elapsed_s=1.0)
+    assert quality.layers == len(samples) and quality.networks == 2
+    assert quality.layer_within_10 == 1.0 and quality.layer_median_abs_error < 1e-6
+    assert model.overhead_s == pytest.approx(OVERHEAD_S, rel=1e-3)
+    for name in ("B-s36", "E-s36"):  # networks it never saw
+        analysis = analyse(presets()[name].spec)
+        assert predict(analysis, model).total_s == pytest.approx(predict(analysis, true).total_s, rel=1e-3)
+    assert all(c >= 0 for kind in model.kinds.values() for c in kind.coef)
+    assert set(model.kinds) == set(FEATURES)  # every layer kind is in the standard grid
+
+
+def test_features_are_documented_and_complete() -> None:
+    analysis = analyse(SPEC)
+    for report, layer in zip(analysis.layers, [layer for _, layer in SPEC.unrolled()], strict=True):
+        assert set(layer_features(report, layer, 4)) == set(FEATURES[report.kind])
+    assert {item.layer.type for item in grid("tiny")} == set(FEATURES)
+
+
+def test_profiles_are_stored_and_listed(client, settings, profile) -> None:
+    page = client.get("/api/v1/device-profiles", params={"name": profile["name"]}).json()
+    (item,) = page["items"]
+    assert (item["id"], item["name"], item["device"], item["dtype"], item["batch_size"]) == (
+        profile["id"], profile["name"], "Test CPU", "float32", 1,
+    )  # fmt: skip
+    assert item["model"] == synthetic_model().model_dump(mode="json")
+    assert item["fit"]["layer_within_10"] == 0.8 and item["job_id"] is None
+    # the same name again: the newest is listed first and is the one a name resolves to
+    with session_scope(settings.database_url) as session:
+        newer = store(session, profile_data(profile["name"], device="Other CPU")).id
+    assert [
+        p["id"]
+        for p in client.get("/api/v1/device-profiles", params={"name": profile["name"]}).json()["items"]
+    ] == [newer, profile["id"]]
+    assert (
+        client.get("/api/v1/device-profiles", params={"device": "Other CPU", "name": profile["name"]}).json()[
+            "total"
+        ]
+        == 1
+    )
+
+
+def test_complexity_adds_predicted_time(client, profile) -> None:
+    for ref in (profile["id"], profile["name"]):
+        response = client.post("/api/v1/complexity", json={"preset": "A-s36", "device_profile": ref})
+        assert response.status_code == 200, response.text
+        out = response.json()
+        layers = [expected_layer_s(r["kind"], r["kernel"], r["macs"]) for r in out["layers"]]
+        assert [r["predicted_ms"] for r in out["layers"]] == pytest.approx([t * 1e3 for t in layers])
+        assert [r["time_share"] for r in out["layers"]] == pytest.approx([t / sum(layers) for t in layers])
+        assert out["predicted_ms"] == pytest.approx((OVERHEAD_S + sum(layers)) * 1e3)
+        assert out["overhead_ms"] == pytest.approx(OVERHEAD_S * 1e3)
+        assert out["baseline_ms"] == pytest.approx((PER_MAC_S * out["conv_macs"] + FIXED_S) * 1e3)
+        assert out["device_profile"]["id"] == profile["id"] and out["device_profile"]["device"] == "Test CPU"
+    # without a profile the answer is the analysis as before, nothing added
+    plain = client.post("/api/v1/complexity", json={"preset": "A-s36"}).json()
+    assert "predicted_ms" not in plain and "predicted_ms" not in plain["layers"][0]
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [("no-such-profile-zz", "no device profile named 'no-such-profile-zz'"), (2**31 - 2, "no device profile id"),
+     (0, ""), ("", ""), (True, "")],
+)  # fmt: skip
+def test_an_unknown_or_bad_profile_is_a_422_naming_it(client, ref, message) -> None:
+    response = client.post("/api/v1/complexity", json={"preset": "A-s36", "device_profile": ref})
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "device_profile" and message in response.json()["detail"]
+
+
+def test_the_cli_prints_predicted_time(capsys, monkeypatch, settings, profile) -> None:
+    monkeypatch.setenv("ISOCOST_DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    try:
+        assert main(["complexity", "A-s36", "--device-profile", profile["name"]]) == 0
+        out = capsys.readouterr().out
+        expected = (
+            OVERHEAD_S + sum(expected_layer_s(r.kind, r.kernel, r.macs) for r in analyse(SPEC).layers)
+        ) * 1e3
+        assert f"predicted latency      {expected:.3f} ms at batch 1" in out
+        assert f"#{profile['id']} {profile['name']}: Test CPU, float32" in out
+        conv1 = analyse(SPEC).layers[0]
+        assert f"{expected_layer_s('conv', conv1.kernel, conv1.macs) * 1e3:.4f}" in out.split("\n")[3]
+        assert main(["complexity", "A-s36", "--device-profile", str(profile["id"]), "--json"]) == 0
+        assert '"predicted_ms"' in capsys.readouterr().out
+        assert main(["complexity", "A-s36", "--device-profile", "nope-zz"]) == 2
+        assert "error: no device profile named 'nope-zz'" in capsys.readouterr().err
+    finally:
+        get_settings.cache_clear()
+
+
+def test_calibration_jobs_at_submission(client, settings, team) -> None:
+    response = client.post(
+        "/api/v1/jobs", json={"kind": "calibrate", "params": {"grid": "tiny"}}, headers=team.headers
+    )
+    assert response.status_code == 201, response.text
+    (job,) = response.json()["jobs"]
+    assert (job["kind"], job["architecture_id"], job["architecture_name"]) == ("calibrate", None, None)
+    assert job["protocol"] == CalibrateParams(grid="tiny").protocol() and job["status"] == "queued"
+    assert client.get(f"/api/v1/jobs/{job['id']}", headers=team.headers).json()["result"] is None
+    listed = client.get("/api/v1/jobs", params={"kind": "calibrate"}, headers=team.headers).json()["items"]
+    assert [j["id"] for j in listed] == [job["id"]]
+    architecture = add_architecture(settings.database_url, team.id)
+    refused = [
+        ({"kind": "calibrate", "architecture_id": architecture}, "architecture_id"),
+        ({"kind": "calibrate", "params": {"grid": "huge"}}, "params.grid"),
+        ({"kind": "calibrate", "params": {"repeats": 9, "max_repeats": 5}}, "params.max_repeats"),
+        ({"kind": "calibrate", "params": {"name": "a\u202eb"}}, "params.name"),
+        ({"kind": "train", "params": {"epochs": 1}}, "architecture_id"),
+        ({"kind": "benchmark", "architecture_id": architecture, "params": {"repeats": 9, "max_repeats": 5}},
+         "params.max_repeats"),
+    ]  # fmt: skip
+    for body, field in refused:
+        response = client.post("/api/v1/jobs", json=body, headers=team.headers)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["field"] == field, (body, response.text)
