@@ -3,8 +3,9 @@ PostgreSQL. Each client keeps one connection and sends, in turn, POST /api/v1/co
 50-layer spec of bench/api.py), GET /api/v1/leaderboard (the A-s36 budget), GET /api/v1/jobs and
 GET /api/v1/architectures?scope=public, as fast as answers come back.
 
-Reported per level: requests, requests/s, p50/p99/max latency and errors (anything but a 200,
-and connection failures). The baseline is the 1-client level of the same run: each level's
+The clients are bench.loadgen's: lean enough (about 0.03 of a core) not to starve the server on
+the same machine. Reported per level: requests, requests/s, p50/p99/max latency, errors (anything
+but a 200, and connection failures), and the CPU the server and the generator used, in cores. The baseline is the 1-client level of the same run: each level's
 requests/s is given as a ratio to it. Target (docs/design.md, "Serving"): no errors and p99 under
 1 s at 64 clients.
 
@@ -21,18 +22,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 from sqlalchemy import create_engine, text
 
 from app.migrate import upgrade
 from app.settings import Settings
+from bench import loadgen
 from bench.api import fifty_layer_spec, percentile
 from bench.leaderboard import PG_SERVER, populate
 from bench.timing import save
@@ -42,7 +43,6 @@ LEVELS = (1, 16, 64)
 SECONDS = float(os.environ.get("ISOCOST_BENCH_LOAD_SECONDS", "20"))
 WORKERS = int(os.environ.get("ISOCOST_BENCH_LOAD_WORKERS", "2"))
 SERVER = os.environ.get("ISOCOST_BENCH_LOAD_SERVER", "isocost")
-MAX_REQUESTS = 100_000  # per level, whatever the rate: the run is bounded in count and in time
 DATA = {"results_n": 10_000, "architectures_n": 500, "teams_n": 10}
 TARGET_P99_S = 1.0
 
@@ -58,34 +58,30 @@ def requests(token: str, budget_id: int) -> list[tuple[str, str, str, dict]]:
     ]
 
 
-async def _client(client: httpx.AsyncClient, mix: list, first: int, stop_at: float, out: dict) -> None:
-    """One client: one request in flight at a time, so one connection of the shared pool."""
-    i = first
-    while time.perf_counter() < stop_at and len(out["latencies"]) < MAX_REQUESTS:
-        name, method, path, kwargs = mix[i % len(mix)]
-        i += 1
-        began = time.perf_counter()
-        try:
-            response = await client.request(method, path, **kwargs)
-            failed = None if response.status_code == 200 else f"{name}: {response.status_code}"
-        except httpx.HTTPError as error:
-            failed = f"{name}: {type(error).__name__}"
-        elapsed = time.perf_counter() - began
-        out["latencies"].append(elapsed)
-        out["by_endpoint"].setdefault(name, []).append(elapsed)
-        if failed:
-            out["errors"].append(failed)
+def _cpu_s(pids: list[int]) -> float:
+    """CPU seconds used so far by these processes and their threads (Linux)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
-async def _level(url: str, mix: list, clients: int, seconds: float) -> dict:
-    out: dict = {"latencies": [], "by_endpoint": {}, "errors": []}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    # one pool for all the clients: an AsyncClient each would cost the generator CPU to set up
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
-        start = time.perf_counter()
-        await asyncio.gather(*(_client(client, mix, i, start + seconds, out) for i in range(clients)))
-        elapsed = time.perf_counter() - start
-    latencies = out["latencies"]
+def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants (the server's worker processes), from /proc (Linux)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *(p for child in children for p in _tree(int(child)))]
+
+
+def _level(url: str, mix: list, clients: int, seconds: float, servers: list[int]) -> dict:
+    """One level: `clients` closed-loop clients of bench.loadgen for `seconds`, with the CPU the
+    generator and the server processes used (in cores), so that a generator that starves the
+    server would show."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    server_cpu = _cpu_s(servers)
+    tally, elapsed = asyncio.run(loadgen.run(url, mix, clients, seconds))
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    latencies = tally.latencies
     return {
         "clients": clients,
         "requests": len(latencies),
@@ -93,9 +89,11 @@ async def _level(url: str, mix: list, clients: int, seconds: float) -> dict:
         "p50_ms": percentile(latencies, 50) * 1e3,
         "p99_ms": percentile(latencies, 99) * 1e3,
         "max_ms": max(latencies) * 1e3,
-        "errors": len(out["errors"]),
-        "error_kinds": sorted(set(out["errors"]))[:10],
-        "p99_ms_by_endpoint": {name: percentile(v, 99) * 1e3 for name, v in out["by_endpoint"].items()},
+        "errors": len(tally.errors),
+        "error_kinds": sorted(set(tally.errors))[:10],
+        "p99_ms_by_endpoint": {name: percentile(v, 99) * 1e3 for name, v in tally.by_endpoint.items()},
+        "generator_cores": (after.ru_utime + after.ru_stime - me.ru_utime - me.ru_stime) / elapsed,
+        "server_cores": (_cpu_s(servers) - server_cpu) / elapsed,
     }
 
 
@@ -108,10 +106,10 @@ def run(label: str, database_url: str, root: Path) -> list[dict]:
     rows = []
     workers = None if SERVER == "uvicorn" else WORKERS
     with api_server(settings, root / f"logs-{uuid.uuid4().hex[:6]}", workers, timeout_s=180) as stack:
-        url = stack.url
-        asyncio.run(_level(url, mix, 8, min(3.0, SECONDS)))  # warm-up: connections, caches, imports
+        url, servers = stack.url, _tree(stack.processes[0].pid)
+        _level(url, mix, 8, min(3.0, SECONDS), servers)  # warm-up: connections, caches, imports
         for clients in LEVELS:
-            row = asyncio.run(_level(url, mix, clients, SECONDS))
+            row = _level(url, mix, clients, SECONDS, servers)
             row["ratio_to_1_client"] = row["requests_per_s"] / rows[0]["requests_per_s"] if rows else 1.0
             rows.append(row)
             print(
@@ -121,7 +119,10 @@ def run(label: str, database_url: str, root: Path) -> list[dict]:
                 + (f" {row['error_kinds']}" if row["errors"] else "")
             )
             slowest = max(row["p99_ms_by_endpoint"].items(), key=lambda item: item[1])
-            print(f"               slowest p99: {slowest[0]} {slowest[1]:.1f} ms")
+            print(
+                f"               slowest p99: {slowest[0]} {slowest[1]:.1f} ms; CPU: server "
+                f"{row['server_cores']:.2f} cores, generator {row['generator_cores']:.2f}"
+            )
     return rows
 
 
