@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 
@@ -103,7 +104,7 @@ def run(label: str, database_url: str, root: Path) -> list[dict]:
     token, budget_id = populate(database_url, **DATA)
     settings = Settings(database_url=database_url, broker_url="memory://")
     mix = requests(token, budget_id)
-    rows = []
+    rows: list[dict] = []
     workers = None if SERVER == "uvicorn" else WORKERS
     with api_server(settings, root / f"logs-{uuid.uuid4().hex[:6]}", workers, timeout_s=180) as stack:
         url, servers = stack.url, _tree(stack.processes[0].pid)
@@ -144,7 +145,7 @@ def postgres_schema() -> Iterator[str]:
 def main() -> None:
     server = "uvicorn, 1 process" if SERVER == "uvicorn" else f"isocost api, {WORKERS} processes"
     print(f"{SECONDS:g} s per level, levels {LEVELS} clients, server: {server}, {os.cpu_count()} CPUs")
-    results = {"server": server, "seconds": SECONDS}
+    results: dict[str, Any] = {"server": server, "seconds": SECONDS}
     with tempfile.TemporaryDirectory(prefix="isocost-bench-load-") as tmp:
         results["sqlite"] = run("SQLite", f"sqlite:///{tmp}/load.db", Path(tmp))
         with postgres_schema() as url:
