@@ -10,21 +10,13 @@ call latency (tens of ms) is not in the numbers.
 
 from __future__ import annotations
 
-import shutil
-import statistics
 import tempfile
-from pathlib import Path
 
-import httpx
-
-from app.migrate import upgrade
-from app.settings import Settings
-from bench.timing import Timing, save
-from tests.stack import api_server, launch_chromium
+from bench.browser import bare_analyses, chromium_for, load_stack, migrated, page_on
+from bench.timing import save, summarise_ms
 
 EDITS = 50
 PAUSE_MS = 100  # between edits: about ten keystrokes a second
-ROOT = Path(__file__).resolve().parent.parent
 
 PROBE = """() => {
     const bench = (window.__bench = { t0: null, dom: [], frame: [], waiter: null });
@@ -48,32 +40,12 @@ PROBE = """() => {
     });
 }"""
 
-BASELINE = """async ([body, runs]) => {
-    const out = [];
-    for (let i = 0; i < runs; i++) {
-        const t0 = performance.now();
-        const response = await fetch("/api/v1/complexity", {
-            method: "POST", headers: { "Content-Type": "application/json" }, body,
-        });
-        await response.json();
-        out.push(performance.now() - t0);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return out;
-}"""
-
 
 def stack_notation() -> str:
     """50 layers, one table row each: five stages of nine 3x3 convs at 36, 18, 9, 4 and 2 px,
     max pools between them, and a classifier."""
     stages = [" + ".join([f"(3,{16 * (i + 1)})"] * 9) for i in range(5)]
     return " + pool 2 | ".join(stages) + " + fc 10"
-
-
-def _timing(samples_ms: list[float]) -> Timing:
-    seconds = [s / 1000 for s in samples_ms]
-    deciles = statistics.quantiles(seconds, n=10)
-    return Timing(statistics.median(seconds), deciles[0], deciles[-1], len(seconds))
 
 
 def _edits(page, kind: str, notation: str) -> tuple[list[float], list[float]]:
@@ -95,49 +67,26 @@ def _edits(page, kind: str, notation: str) -> tuple[list[float], list[float]]:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = chromium_for("editor")
     if chromium is None:
-        print("chromium is not installed (apt-get install -y chromium); skipping bench/editor.py")
         return
     notation = stack_notation()
-    results: dict = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            database_url=f"sqlite:///{tmp}/isocost.db", broker_url=f"sqla+sqlite:///{tmp}/broker.db"
-        )
-        upgrade(settings.database_url)
-        with api_server(settings, Path(tmp) / "logs") as stack, sync_playwright() as playwright:
-            base = stack.url
-            browser = launch_chromium(playwright, chromium)
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(f"{base}/#/editor")
-            page.wait_for_function(
-                "() => document.getElementById('total-macs')?.textContent.endsWith('MACs')"
-            )
-            page.fill("#in-height", "36")
-            page.fill("#in-width", "36")
-            page.locator("#notation").fill(notation)
-            page.wait_for_function(
-                "() => document.querySelectorAll('#layer-table tbody tr[data-index]').length === 50"
-            )
-            page.wait_for_timeout(500)
-            page.evaluate(PROBE)
-            layers = page.locator("#layer-table tbody tr[data-index]").count()
+    with tempfile.TemporaryDirectory() as tmp, page_on(migrated(tmp), tmp, chromium) as (url, page):
+        page.goto(f"{url}/#/editor")
+        load_stack(page, notation, layers=50)
+        page.evaluate(PROBE)
+        layers = page.locator("#layer-table tbody tr[data-index]").count()
 
-            table_dom, table_frame = _edits(page, "table", notation)
-            notation_dom, notation_frame = _edits(page, "notation", notation)
-            body = httpx.post(f"{base}/api/v1/complexity", json={"notation": notation}).request.content
-            baseline = page.evaluate(BASELINE, [body.decode(), EDITS])
-            browser.close()
+        table_dom, table_frame = _edits(page, "table", notation)
+        notation_dom, notation_frame = _edits(page, "notation", notation)
+        baseline = bare_analyses(page, url, notation, EDITS, pause_ms=20)
 
     rows = {
-        "table edit -> total in the DOM": _timing(table_dom),
-        "table edit -> next frame": _timing(table_frame),
-        "notation edit -> total in the DOM": _timing(notation_dom),
-        "notation edit -> next frame": _timing(notation_frame),
-        "baseline: bare POST /complexity from the page": _timing(baseline),
+        "table edit -> total in the DOM": summarise_ms(table_dom),
+        "table edit -> next frame": summarise_ms(table_frame),
+        "notation edit -> total in the DOM": summarise_ms(notation_dom),
+        "notation edit -> next frame": summarise_ms(notation_frame),
+        "baseline: bare POST /complexity from the page": summarise_ms(baseline),
     }
     print(f"editor, {layers}-layer stack ({len(notation)}-character notation), {EDITS} edits each, "
           f"{PAUSE_MS} ms apart; timed in the page with performance.now():")  # fmt: skip

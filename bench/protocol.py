@@ -30,6 +30,7 @@ from typing import Any
 from app.arch.presets import of_scale
 from app.jobs.params import DEFAULT_EPOCHS, DEFAULT_MAX_GRAD_NORM, DEFAULT_WARMUP_FRACTION, TrainParams
 from bench.timing import save
+from tests.train_support import train_on_cpu
 
 CANDIDATES = (0.01, 0.02, 0.05)
 BASELINE = {"epochs": 10, "lr": 0.05, "warmup_fraction": 0.0, "max_grad_norm": None}  # the protocol before
@@ -47,20 +48,11 @@ def _train(job: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     import torch
 
     from app.arch.presets import preset
-    from worker.train import train
 
     torch.set_num_threads(1)  # one run per core
     name, fields = job
     params = TrainParams.model_validate(fields)
-    outcome = train(
-        preset(name).spec,
-        params,
-        Path("var/data"),
-        checkpoint=None,
-        on_epoch=lambda metrics: None,
-        should_stop=lambda: False,
-        device="cpu",
-    )
+    outcome = train_on_cpu(preset(name).spec, params, Path("var/data"))
     return {
         "preset": name,
         "params": fields,

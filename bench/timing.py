@@ -40,8 +40,18 @@ def measure(fn: Callable[[], object], runs: int = 20, warmup: int = 2, number: i
         for _ in range(number):
             fn()
         samples.append((time.perf_counter() - start) / number)
-    deciles = statistics.quantiles(samples, n=10) if len(samples) > 1 else samples * 9
-    return Timing(statistics.median(samples), deciles[0], deciles[-1], runs)
+    return summarise(samples)
+
+
+def summarise(samples_s: list[float]) -> Timing:
+    """Median and 10th/90th percentiles of samples in seconds."""
+    deciles = statistics.quantiles(samples_s, n=10) if len(samples_s) > 1 else samples_s * 9
+    return Timing(statistics.median(samples_s), deciles[0], deciles[-1], len(samples_s))
+
+
+def summarise_ms(samples_ms: list[float]) -> Timing:
+    """`summarise` for samples in milliseconds (performance.now() in a page)."""
+    return summarise([sample / 1000 for sample in samples_ms])
 
 
 def save(name: str, results: dict) -> Path:

@@ -18,10 +18,10 @@ from app.arch.presets import presets
 from app.arch.spec import Spec
 from app.jobs.params import TrainParams
 from bench.timing import save
+from tests.train_support import train_on_cpu
 from worker.build import build_model
 from worker.datasets import load_dataset
 from worker.device import seed_everything
-from worker.train import train
 
 ROUNDS = 7  # alternating bare / isocost, after one warm-up run of each
 EPOCHS = 3
@@ -54,15 +54,7 @@ def bare_loop(spec: Spec, images: torch.Tensor, labels: torch.Tensor, params: Tr
 def isocost_loop(spec: Spec, params: TrainParams, checkpoint: Path | None) -> tuple[float, float]:
     """(training images per second as train() reports it, wall seconds of the whole call)."""
     start = time.perf_counter()
-    outcome = train(
-        spec,
-        params,
-        Path("."),
-        checkpoint=checkpoint,
-        on_epoch=lambda _: None,
-        should_stop=lambda: False,
-        device="cpu",
-    )
+    outcome = train_on_cpu(spec, params, Path("."), checkpoint)
     return outcome.images_per_s, time.perf_counter() - start
 
 

@@ -11,12 +11,8 @@ the same run, is what to compare between machines. bench/editor.py times keystro
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import uuid
-from pathlib import Path
-
-import httpx
 
 from app.arch.analysis import analyse
 from app.arch.identity import spec_hash
@@ -24,12 +20,12 @@ from app.arch.notation import format_spec, parse
 from app.arch.spec import InputShape
 from app.architectures.models import Architecture
 from app.db import session_scope
-from app.migrate import upgrade
 from app.settings import Settings
 from app.teams.auth import create_team
-from bench.editor import _timing, stack_notation
-from bench.timing import save
-from tests.stack import api_server, launch_chromium
+from bench.browser import bare_analyses, chromium_for, load_stack, migrated, page_on
+from bench.editor import stack_notation
+from bench.timing import save, summarise_ms
+from tests.browser_support import EDITOR_READY
 
 ARCHITECTURES = 500  # the per-team quota's default (ISOCOST_MAX_ARCHITECTURES_PER_TEAM)
 RUNS = 20
@@ -55,17 +51,6 @@ FETCH = """async ([path, token, runs]) => {
     for (let i = 0; i < runs; i++) {
         const t0 = performance.now();
         const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
-        await response.json();
-        out.push(performance.now() - t0);
-    }
-    return out;
-}"""
-
-POST = """async ([body, runs]) => {
-    const out = [];
-    for (let i = 0; i < runs; i++) {
-        const t0 = performance.now();
-        const response = await fetch('/api/v1/complexity', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
         await response.json();
         out.push(performance.now() - t0);
     }
@@ -106,26 +91,16 @@ def seed(settings: Settings) -> str:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = chromium_for("workflows")
     if chromium is None:
-        print("chromium is not installed (apt-get install -y chromium); skipping bench/workflows.py")
         return
     notation = stack_notation()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            database_url=f"sqlite:///{tmp}/isocost.db", broker_url=f"sqla+sqlite:///{tmp}/broker.db"
-        )
-        upgrade(settings.database_url)
+        settings = migrated(tmp)
         token = seed(settings)
-        with api_server(settings, Path(tmp) / "logs") as stack, sync_playwright() as playwright:
-            browser = launch_chromium(playwright, chromium)
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(f"{stack.url}/#token={token}")
-            page.wait_for_function(
-                "() => document.getElementById('total-macs')?.textContent.endsWith('MACs')"
-            )
+        with page_on(settings, tmp, chromium) as (url, page):
+            page.goto(f"{url}/#token={token}")
+            page.wait_for_function(EDITOR_READY)
             opened = []
             for _ in range(RUNS + 2):  # two warm-ups: module loading, the first query plans
                 page.evaluate("location.hash = '#/signin'")
@@ -137,16 +112,7 @@ def main() -> None:
             )
 
             page.evaluate("location.hash = '#/editor'")
-            page.wait_for_function(
-                "() => document.getElementById('total-macs')?.textContent.endsWith('MACs')"
-            )
-            page.fill("#in-height", "36")
-            page.fill("#in-width", "36")
-            page.locator("#notation").fill(notation)
-            page.wait_for_function(
-                "() => document.querySelectorAll('#layer-table tbody tr[data-index]').length === 50"
-            )
-            page.wait_for_timeout(500)
+            load_stack(page, notation, layers=50)
             dom, frame = [], []
             for i in range(RUNS):
                 before = page.locator("#total-macs").inner_text()
@@ -161,16 +127,14 @@ def main() -> None:
                 dom.append(d)
                 frame.append(f)
                 page.wait_for_timeout(100)
-            body = httpx.post(f"{stack.url}/api/v1/complexity", json={"notation": notation}).request.content
-            posted = page.evaluate(POST, [body.decode(), RUNS])
-            browser.close()
+            posted = bare_analyses(page, url, notation, RUNS)
 
     rows = {
-        f"open #/architectures ({ARCHITECTURES} saved) -> list painted": _timing(opened),
-        "baseline: bare GET /architectures (first page) from the page": _timing(listed),
-        "Ctrl+Z -> restored total in the DOM (50-layer stack)": _timing(dom),
-        "Ctrl+Z -> next frame": _timing(frame),
-        "baseline: bare POST /complexity from the page": _timing(posted),
+        f"open #/architectures ({ARCHITECTURES} saved) -> list painted": summarise_ms(opened),
+        "baseline: bare GET /architectures (first page) from the page": summarise_ms(listed),
+        "Ctrl+Z -> restored total in the DOM (50-layer stack)": summarise_ms(dom),
+        "Ctrl+Z -> next frame": summarise_ms(frame),
+        "baseline: bare POST /complexity from the page": summarise_ms(posted),
     }
     print(f"workflows, timed in the page with performance.now(), {RUNS} runs each:")
     for name, timing in rows.items():

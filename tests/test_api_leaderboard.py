@@ -228,28 +228,9 @@ def test_latest_benchmark_is_shown(client, settings, team, budget, protocol) -> 
     untimed = architecture(client, team, 101)
     results(settings, timed, protocol, [11.0])
     results(settings, untimed, protocol, [12.0])
-    results(
-        settings,
-        timed,
-        "bench",
-        [None],
-        kind="benchmark",
-        dataset="synthetic",
-        latency_ms=9.0,
-        throughput=100.0,
-        device="cpu: old",
-    )
-    results(
-        settings,
-        timed,
-        "bench",
-        [None],
-        kind="benchmark",
-        dataset="synthetic",
-        latency_ms=4.0,
-        throughput=250.0,
-        device="cpu: new",
-    )
+    for latency_ms, throughput, device in ((9.0, 100.0, "cpu: old"), (4.0, 250.0, "cpu: new")):
+        results(settings, timed, "bench", [None], kind="benchmark", dataset="synthetic",
+                latency_ms=latency_ms, throughput=throughput, device=device)  # fmt: skip
     entries = mine(get_board(client, team, budget, protocol=protocol), protocol)
     assert (entries[0]["latency_ms"], entries[0]["throughput"], entries[0]["device"]) == (
         4.0,

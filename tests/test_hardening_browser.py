@@ -7,19 +7,12 @@ Skipped locally without chromium or Playwright; required on CI.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import httpx
 import pytest
 
-from app.db import session_scope
-from app.migrate import upgrade
-from app.settings import Settings
-from app.teams.auth import create_team
-from tests.conftest import chromium_path, require
-from tests.stack import Stack, launch_chromium
+from tests.browser_support import EDITOR_READY, S36, WIDE, Server, another_team
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -27,60 +20,23 @@ LINK = '<a href="https://example.invalid/phish">click me</a>'
 BIG = '<span style="font-size:80px">big</span>'
 # not a preset (a saved preset joins the preset's node): A-s36 with stage 3 deepened
 DEEPER = "(3,16) + pool 3 | (5,32) + pool 2 | (3,51)x3 + (3,64) + spp(2,1) + fc 512 + fc 512 + fc 10"
-S36 = {"channels": 3, "height": 36, "width": 36}
-
-
-@dataclass
-class Server:
-    url: str
-    teams: dict[str, str]  # name -> token
 
 
 @pytest.fixture(scope="module")
-def browser():
-    require(chromium_path() is not None, "chromium (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "Playwright for Python")
-    with sync_playwright() as playwright:
-        launched = launch_chromium(playwright, chromium_path())
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, browser) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("hardening")
-    settings = Settings(
-        database_url=f"sqlite:///{root / 'isocost.db'}",
-        broker_url=f"sqla+sqlite:///{root / 'broker.db'}",
-        data_root=root / "data",
-        checkpoint_dir=root / "checkpoints",
-        local_token_file=root / "local-token",
-    )
-    upgrade(settings.database_url)
-    teams = {}
-    with session_scope(settings.database_url) as session:
-        for prefix in ("alpha", "beta"):
-            name = f"{prefix}-{uuid.uuid4().hex[:6]}"
-            teams[name] = create_team(session, name)[1]
-    stack = Stack(settings, root / "logs")
-    stack.start_api()
-    yield Server(stack.url, teams)
-    stack.stop()
+def teams(server: Server) -> dict[str, str]:
+    """Two teams on the module's server (tests/conftest.py), name -> token: its own, then a rival."""
+    rival, token = another_team(server)
+    return {server.team: server.token, rival: token}
 
 
 @pytest.fixture
-def page_of(browser, server):
+def page_of(new_page):
     """`page_of(offline=False)`: a fresh context (empty localStorage) and page; its console errors,
     the native dialogs it opened and, offline, the requests it tried to send elsewhere."""
-    contexts = []
 
-    def open_page(offline: bool = False, viewport: dict | None = None):
-        context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800})
-        contexts.append(context)
-        seen: dict[str, list[str]] = {"console": [], "dialogs": [], "elsewhere": []}
+    def open_page(offline: bool = False, viewport: dict = WIDE):
+        page, console = new_page(viewport)
+        seen: dict[str, list[str]] = {"console": console.messages, "dialogs": [], "elsewhere": []}
         if offline:  # a host without internet: only this server answers
 
             def route(request_route) -> None:
@@ -91,26 +47,15 @@ def page_of(browser, server):
                     seen["elsewhere"].append(request_route.request.url)
                     request_route.abort()
 
-            context.route("**/*", route)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.on("console", lambda m: seen["console"].append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: seen["console"].append(f"uncaught: {error}"))
+            page.context.route("**/*", route)
         page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
         return page, seen
 
-    yield open_page
-    for context in contexts:
-        context.close()
+    return open_page
 
 
-def team_names(server: Server) -> tuple[str, str]:
-    alpha, beta = sorted(server.teams)
-    return alpha, beta
-
-
-def signed_in_as(page, server: Server, name: str) -> None:
-    page.goto(f"{server.url}/#token={server.teams[name]}")
+def signed_in_as(page, server: Server, token: str, name: str) -> None:
+    page.goto(f"{server.url}/#token={token}")
     page.wait_for_function(
         "(name) => document.getElementById('who').textContent === `Team ${name}`", arg=name
     )
@@ -119,15 +64,15 @@ def signed_in_as(page, server: Server, name: str) -> None:
 # --- 11: a #token= link to another team asks first ------------------------------------------------
 
 
-def test_a_link_to_another_team_asks_before_switching(server, page_of) -> None:
-    alpha, beta = team_names(server)
+def test_a_link_to_another_team_asks_before_switching(server, teams, page_of) -> None:
+    alpha, beta = teams
     page, seen = page_of()
-    signed_in_as(page, server, alpha)  # the first sign-in: nothing to ask
-    page.evaluate("(token) => { location.hash = '#token=' + token; }", server.teams[alpha])
+    signed_in_as(page, server, teams[alpha], alpha)  # the first sign-in: nothing to ask
+    page.evaluate("(token) => { location.hash = '#token=' + token; }", teams[alpha])
     page.wait_for_function("() => location.hash === '#/editor'")  # the same token again: nor here
     assert page.locator("#confirm-dialog").count() == 0
 
-    page.evaluate("(token) => { location.hash = '#token=' + token; }", server.teams[beta])
+    page.evaluate("(token) => { location.hash = '#token=' + token; }", teams[beta])
     dialog = page.locator("#confirm-dialog")
     dialog.wait_for(state="visible")
     text = dialog.inner_text()
@@ -135,17 +80,17 @@ def test_a_link_to_another_team_asks_before_switching(server, page_of) -> None:
     assert "token" not in page.url.split("#", 1)[1]  # dropped from the address while asking
     page.click("#confirm-no")
     assert dialog.count() == 0
-    assert page.evaluate("localStorage.getItem('isocost.token')") == server.teams[alpha]
+    assert page.evaluate("localStorage.getItem('isocost.token')") == teams[alpha]
     assert page.locator("#who").inner_text() == f"Team {alpha}"
 
     # opened afresh (the link pasted into the address bar): asked again; this time switch
-    page.goto(f"{server.url}/#token={server.teams[beta]}")
+    page.goto(f"{server.url}/#token={teams[beta]}")
     page.locator("#confirm-dialog").wait_for(state="visible")
     page.click("#confirm-yes")
     page.wait_for_function(
         "(name) => document.getElementById('who').textContent === `Team ${name}`", arg=beta
     )
-    assert page.evaluate("localStorage.getItem('isocost.token')") == server.teams[beta]
+    assert page.evaluate("localStorage.getItem('isocost.token')") == teams[beta]
     assert seen["dialogs"] == []  # never window.confirm
     assert seen["console"] == []
 
@@ -154,15 +99,15 @@ def test_a_link_to_another_team_asks_before_switching(server, page_of) -> None:
 
 
 @pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 400, "height": 900}])
-def test_a_name_written_as_markup_is_not_a_live_link_in_the_figure(server, page_of, viewport) -> None:
-    alpha, _ = team_names(server)
-    headers = {"Authorization": f"Bearer {server.teams[alpha]}"}
+def test_a_name_written_as_markup_is_not_a_live_link_in_the_figure(server, teams, page_of, viewport) -> None:
+    alpha, _ = teams
+    headers = {"Authorization": f"Bearer {teams[alpha]}"}
     for name, notation in ((LINK, DEEPER), (BIG, DEEPER.replace("(3,51)x3", "(3,52)x3"))):
         body = {"name": f"{name} {uuid.uuid4().hex[:4]}", "notation": notation, "input": S36}
         response = httpx.post(f"{server.url}/api/v1/architectures", json=body, headers=headers, timeout=10)
         assert response.status_code == 201, response.text
     page, seen = page_of(viewport=viewport)
-    signed_in_as(page, server, alpha)
+    signed_in_as(page, server, teams[alpha], alpha)
     page.goto(f"{server.url}/#/relations")
     plot = page.locator("#relations-plot")
     page.wait_for_function(
@@ -181,12 +126,12 @@ def test_a_name_written_as_markup_is_not_a_live_link_in_the_figure(server, page_
 # --- 12: the dashboard under the Content-Security-Policy ---------------------------------------------
 
 
-def test_the_dashboard_runs_under_the_policy(server, page_of) -> None:
-    alpha, _ = team_names(server)
+def test_the_dashboard_runs_under_the_policy(server, teams, page_of) -> None:
+    alpha, _ = teams
     page, seen = page_of()
-    response = page.goto(f"{server.url}/#token={server.teams[alpha]}")
+    response = page.goto(f"{server.url}/#token={teams[alpha]}")
     assert response is not None and "script-src 'self'" in response.headers["content-security-policy"]
-    page.wait_for_function("() => document.getElementById('total-macs')?.textContent.endsWith('MACs')")
+    page.wait_for_function(EDITOR_READY)
     for view in ("replace", "relations", "jobs", "leaderboard", "signin", "editor"):
         page.goto(f"{server.url}/#/{view}")
         page.wait_for_load_state("networkidle")

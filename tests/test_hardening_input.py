@@ -26,6 +26,7 @@ from app.main import create_app
 from app.settings import Settings
 from tests.jobs_support import add_architecture
 from tests.test_api_leaderboard import results
+from tests.train_support import train_on_cpu
 
 API = "/api/v1"
 # Every operation whose OpenAPI entry takes a JSON body: a new one is covered without listing it.
@@ -278,18 +279,12 @@ def test_a_time_budget_spent_before_the_first_batch_fails_the_run(tmp_path: Path
     from app.arch.spec import InputShape
     from app.jobs.params import TrainParams
     from worker.errors import NothingTrained
-    from worker.train import train
 
     spec = parse(TINY).model_copy(update={"input": InputShape(channels=1, height=8, width=8)})
+    params = TrainParams(time_budget_s=1e-300, max_train_images=64, batch_size=32)
     with pytest.raises(NothingTrained, match="nothing was trained: the time budget of 1e-300 s was spent"):
-        train(
-            spec,
-            TrainParams(time_budget_s=1e-300, max_train_images=64, batch_size=32),
-            tmp_path,
-            checkpoint=None,
-            on_epoch=lambda metrics: pytest.fail(f"no epoch should be reported: {metrics}"),
-            should_stop=lambda: False,
-            device="cpu",
+        train_on_cpu(
+            spec, params, tmp_path, on_epoch=lambda m: pytest.fail(f"no epoch should be reported: {m}")
         )
 
 
@@ -327,17 +322,8 @@ def test_a_constant_dataset_is_refused_for_zero_variance(tmp_path: Path) -> None
     from app.arch.presets import presets
     from app.jobs.params import DatasetRef, TrainParams
     from worker.errors import DatasetError
-    from worker.train import train
 
     write_constant_cifar(tmp_path / "flat")
     params = TrainParams(epochs=1, batch_size=4, dataset=DatasetRef(kind="cifar10", path="flat"))
     with pytest.raises(DatasetError, match=r"zero variance .*channel 0 is 0\.5020 everywhere.*divides"):
-        train(
-            presets()["A-s36"].spec,
-            params,
-            tmp_path,
-            checkpoint=None,
-            on_epoch=lambda metrics: None,
-            should_stop=lambda: False,
-            device="cpu",
-        )
+        train_on_cpu(presets()["A-s36"].spec, params, tmp_path)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import httpx
@@ -38,6 +40,14 @@ def job_row(settings: Settings, job_id: int) -> tuple[Job, list[int], int]:
         results = session.scalar(select(func.count()).select_from(Result).where(Result.job_id == job_id)) or 0
         session.expunge_all()
     return job, epochs, results
+
+
+def _succeeded_once(api: Api, settings: Settings, job_id: int, epochs: int, **wait) -> None:
+    """The job succeeded on its first attempt, every epoch's metrics and one result stored."""
+    done = api.wait(job_id, **wait)
+    assert done["status"] == "succeeded", done["error"]
+    row, stored, results = job_row(settings, job_id)
+    assert (row.attempts, stored, results) == (1, list(range(1, epochs + 1)), 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -85,10 +95,7 @@ def test_flushed_redis_loses_no_job(stacks, tmp_path) -> None:
         wait_for(lambda: broker.llen("cpu") >= 2, 60, what="the job sent again, twice")
         assert job_row(settings, job["id"])[0].enqueued_at > first_sent
         stack.start_worker()
-        done = api.wait(job["id"])
-        assert done["status"] == "succeeded", done["error"]
-        row, epochs, results = job_row(settings, job["id"])
-        assert (row.attempts, epochs, results) == (1, [1], 1)
+        _succeeded_once(api, settings, job["id"], epochs=1)
         wait_for(lambda: broker.llen("cpu") == 0, 60, what="the duplicates consumed")
         assert job_row(settings, job["id"])[0].attempts == 1  # refused by the conditional claim
     finally:
@@ -128,10 +135,27 @@ def test_database_down_is_503_with_retry_after(tmp_path, path, body) -> None:
     assert "database cannot be reached" in body["detail"] and body["errors"][0]["message"]
 
 
-def _outage_settings(tmp_path, schema: str, proxy: TcpProxy) -> tuple[Settings, Settings]:
-    """(through the proxy, direct): the same database, reached through the proxy or not."""
-    direct = e2e_settings(tmp_path, "embedded").model_copy(update={"database_url": pg_url(PG_PORT, schema)})
-    return direct.model_copy(update={"database_url": pg_url(proxy.port, schema)}), direct
+@contextmanager
+def _outage(tmp_path) -> Iterator[tuple[TcpProxy, Settings, Settings]]:
+    """A database of the test's own behind a proxy the test can cut: (the proxy, settings through
+    it, settings direct), the same database reached through the proxy or not."""
+    with pg_schema() as schema:
+        proxy = TcpProxy(PG_PORT)
+        proxy.up()
+        direct = e2e_settings(tmp_path, "embedded").model_copy(
+            update={"database_url": pg_url(PG_PORT, schema)}
+        )
+        try:
+            yield proxy, direct.model_copy(update={"database_url": pg_url(proxy.port, schema)}), direct
+        finally:
+            proxy.down()  # its connections closed before the schema is dropped
+
+
+def _training(api: Api, architecture: int, direct: Settings) -> dict:
+    """A four-epoch training job, once its first epoch is stored."""
+    (job,) = api.submit(architecture, "train", {**QUICK, "epochs": 4})
+    wait_for(lambda: job_row(direct, job["id"])[1], 300, what="a first epoch")
+    return job
 
 
 @pytest.mark.slow
@@ -139,17 +163,13 @@ def test_database_outage_costs_no_attempt(stacks, tmp_path) -> None:
     """PostgreSQL goes away for longer than the heartbeat timeout while a job trains: the API
     answers 503 + Retry-After, the worker waits for the database instead of failing, the
     reconciler does not take it for dead, and the job finishes on its first attempt."""
-    with pg_schema() as schema:
-        proxy = TcpProxy(PG_PORT)
-        proxy.up()
-        proxied, direct = _outage_settings(tmp_path, schema, proxy)
+    with _outage(tmp_path) as (proxy, proxied, direct):
         stack = stacks(proxied)
         stack.start_api()
         stack.start_worker()
         api = Api(stack, make_team(direct).headers)
         architecture = api.architecture("A-s36")
-        (job,) = api.submit(architecture, "train", {**QUICK, "epochs": 4})
-        wait_for(lambda: job_row(direct, job["id"])[1], 300, what="a first epoch")
+        job = _training(api, architecture, direct)
         proxy.down()
         try:
             response = httpx.post(
@@ -163,11 +183,7 @@ def test_database_outage_costs_no_attempt(stacks, tmp_path) -> None:
             time.sleep(proxied.heartbeat_timeout_s + 4)  # every heartbeat of the outage is missed
         finally:
             proxy.up()
-        done = api.wait(job["id"], timeout_s=600)
-        assert done["status"] == "succeeded", done["error"]
-        row, epochs, results = job_row(direct, job["id"])
-        assert (row.attempts, epochs, results) == (1, [1, 2, 3, 4], 1)
-        proxy.down()
+        _succeeded_once(api, direct, job["id"], epochs=4, timeout_s=600)
 
 
 @pytest.mark.slow
@@ -175,16 +191,12 @@ def test_worker_cut_off_from_the_database_gets_its_attempt_back(stacks, tmp_path
     """Only the worker loses the database (a partition): the reconciler, which still reaches it,
     re-queues the silent worker's job. Back online, the worker finds the job gone, gives the
     attempt back, and the job resumes: one attempt counted in all."""
-    with pg_schema() as schema:
-        proxy = TcpProxy(PG_PORT)
-        proxy.up()
-        proxied, direct = _outage_settings(tmp_path, schema, proxy)
+    with _outage(tmp_path) as (proxy, proxied, direct):
         api_stack = stacks(direct)
         api_stack.start_api()
         stacks(proxied).start_worker()
         api = Api(api_stack, make_team(direct).headers)
-        (job,) = api.submit(api.architecture("A-s36"), "train", {**QUICK, "epochs": 4})
-        wait_for(lambda: job_row(direct, job["id"])[1], 300, what="a first epoch")
+        job = _training(api, api.architecture("A-s36"), direct)
         proxy.down()
         try:
             requeued = wait_for(
@@ -195,8 +207,4 @@ def test_worker_cut_off_from_the_database_gets_its_attempt_back(stacks, tmp_path
             assert requeued.attempts == 1 and "re-queued" in requeued.error
         finally:
             proxy.up()
-        done = api.wait(job["id"], timeout_s=600)
-        assert done["status"] == "succeeded", done["error"]
-        row, epochs, results = job_row(direct, job["id"])
-        assert (row.attempts, epochs, results) == (1, [1, 2, 3, 4], 1)
-        proxy.down()
+        _succeeded_once(api, direct, job["id"], epochs=4, timeout_s=600)

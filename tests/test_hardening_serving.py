@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -26,6 +26,13 @@ from tests.stack import Stack
 
 pytestmark = pytest.mark.slow
 SLOW = {"header_timeout_s": 1.0, "body_timeout_s": 1.0, "keep_alive_timeout_s": 1, "max_header_bytes": 4096}
+# what the slow clients send: the start of a request head; a POST's head, and its body sent apart
+GET = b"GET /api/v1/vocabulary HTTP/1.1\r\nHost: test\r\n"
+BODY = json.dumps({"preset": "A"}).encode()
+POST = (
+    b"POST /api/v1/complexity HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+    b"Content-Length: %d\r\n\r\n" % len(BODY)
+)
 
 
 def _settings(settings: Settings, **changes: object) -> Settings:
@@ -116,52 +123,44 @@ def _envelope(body: bytes, words: str) -> None:
     assert out["field"] is None and words in out["detail"] and out["errors"], out
 
 
+def _sent(stack: Stack, send: Callable[[socket.socket], object]) -> tuple[int, dict, bytes]:
+    """The server's answer on a fresh connection on which `send` wrote its part."""
+    with _connect(stack) as sock:
+        send(sock)
+        return _answer(sock)
+
+
 def test_a_client_that_sends_nothing_is_disconnected(server: Stack) -> None:
-    with _connect(server) as sock:
-        status, headers, body = _answer(sock)
+    status, headers, body = _sent(server, lambda sock: None)
     assert status == 408 and headers["connection"] == "close"
     _envelope(body, "request headers not received within 1 s")
 
 
 def test_headers_trickled_are_timed_out(server: Stack) -> None:
-    with _connect(server) as sock:
-        _trickle(sock, b"GET /api/v1/vocabulary HTTP/1.1\r\nHost: test\r\nX-Slow: " + b"a" * 100)
-        status, _, body = _answer(sock)
+    status, _, body = _sent(server, lambda sock: _trickle(sock, GET + b"X-Slow: " + b"a" * 100))
     assert status == 408
     _envelope(body, "request headers not received")
 
 
 def test_a_body_trickled_is_timed_out(server: Stack) -> None:
-    body = json.dumps({"preset": "A"}).encode()
-    with _connect(server) as sock:
-        sock.sendall(
-            b"POST /api/v1/complexity HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\n\r\n" % len(body)
-        )
-        _trickle(sock, body)
-        status, headers, answer = _answer(sock)
+    status, headers, answer = _sent(server, lambda sock: (sock.sendall(POST), _trickle(sock, BODY)))
     assert status == 408 and headers["connection"] == "close"
     _envelope(answer, "request body not received within 1 s")
 
 
 def test_headers_over_the_limit_are_refused(server: Stack) -> None:
-    with _connect(server) as sock:
-        sock.sendall(b"GET /api/v1/vocabulary HTTP/1.1\r\nHost: test\r\nX-Big: " + b"a" * 5000)
-        status, _, body = _answer(sock)
+    status, _, body = _sent(server, lambda sock: sock.sendall(GET + b"X-Big: " + b"a" * 5000))
     assert status == 431
     _envelope(body, "over the limit of 4,096 bytes")
 
 
 def test_prompt_clients_are_served_and_idle_ones_closed(server: Stack) -> None:
-    body = json.dumps({"preset": "A"}).encode()
-    with _connect(server) as sock:
+    def send(sock: socket.socket) -> None:
         # a body in two parts, both well within the bound, then the connection left idle
-        sock.sendall(
-            b"POST /api/v1/complexity HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\n\r\n%s" % (len(body), body[:5])
-        )
+        sock.sendall(POST + BODY[:5])
         time.sleep(0.3)
-        sock.sendall(body[5:])
-        status, headers, answer = _answer(sock)  # returns once the server closes the idle connection
+        sock.sendall(BODY[5:])
+
+    status, headers, answer = _sent(server, send)  # returns once the server closes the idle connection
     assert status == 200 and json.loads(answer)["conv_macs"] > 0
     assert headers.get("connection") != "close"  # it was kept alive, then closed for idling

@@ -20,9 +20,9 @@ from app.interchange.onnx_export import onnx_bytes
 from app.interchange.onnx_import import import_onnx
 from app.interchange.weights import weights_path
 from app.teams.models import Team
+from tests.browser_support import wait_total
 from tests.interchange_support import LIMITS, conv, conv_weights, model_bytes
 from tests.jobs_support import add_architecture, add_job
-from tests.test_browser import browser_page, playwright_browser, server, wait_total  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,7 +34,7 @@ DROP = """([data, name]) => {
 }"""
 
 
-def test_the_editor_exports_and_takes_a_dropped_onnx_file(server, browser_page) -> None:  # noqa: F811
+def test_the_editor_exports_and_takes_a_dropped_onnx_file(server, browser_page) -> None:
     page, console = browser_page()
     console.allow.append("status of 422")  # the refused file below: the browser logs the answer
     shown = server.post("/complexity", {"preset": "A-s36"})
@@ -73,7 +73,7 @@ def test_the_editor_exports_and_takes_a_dropped_onnx_file(server, browser_page) 
     assert console.errors() == []
 
 
-def test_the_job_page_downloads_trained_weights(server, browser_page) -> None:  # noqa: F811
+def test_the_job_page_downloads_trained_weights(server, browser_page) -> None:
     with session_scope(server.settings.database_url) as session:
         team_id = session.scalar(select(Team.id).where(Team.name == server.team))
     job = add_job(

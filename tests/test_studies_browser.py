@@ -4,59 +4,27 @@ figures drawn, and the HTML report downloaded. No console errors."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
-from app.db import session_scope
-from app.migrate import upgrade
-from app.teams.auth import create_team
-from tests.conftest import chromium_path, require
-from tests.stack import Stack, launch_chromium
-from tests.test_browser import SCREENSHOTS, WIDE, Console, settings_in
+from tests.browser_support import SCREENSHOTS, WIDE, Server
 from tests.test_studies_reports import ERRORS, finish
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    require(chromium_path() is not None, "chromium (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "Playwright for Python")
-    root = tmp_path_factory.mktemp("studies-browser")
-    settings = settings_in(root)
-    upgrade(settings.database_url)
-    with session_scope(settings.database_url) as session:
-        _, token = create_team(session, f"studies-{uuid.uuid4().hex[:6]}")
-    stack = Stack(settings, root / "logs")
-    stack.start_api()
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright, chromium_path())
-        yield stack, settings, token, browser
-        browser.close()
-    stack.stop()
+def open_page(new_page, server: Server, route: str):
+    """Signed in on `route`, through tests/conftest.py's browser, server and pages."""
+    page, console = new_page(WIDE, timeout_ms=20_000, accept_downloads=True)
+    page.goto(f"{server.url}/#token={server.token}")
+    page.goto(f"{server.url}/#/{route}")
+    return page.context, page, console
 
 
-def open_page(browser, url: str, token: str, route: str):
-    context = browser.new_context(viewport=WIDE, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    console = Console()
-    page.on("console", lambda m: console.messages.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: console.messages.append(f"uncaught: {error}"))
-    page.goto(f"{url}/#token={token}")
-    page.goto(f"{url}/#/{route}")
-    return context, page, console
-
-
-def test_create_a_study_from_the_list(site) -> None:
-    stack, _, token, browser = site
-    context, page, console = open_page(browser, stack.url, token, "studies")
+def test_create_a_study_from_the_list(server, new_page) -> None:
+    context, page, console = open_page(new_page, server, "studies")
     page.fill("#study-name", "figure 2")
     page.select_option("#study-figure", "2")
     page.fill("#study-seeds", "0,1")
@@ -66,20 +34,19 @@ def test_create_a_study_from_the_list(site) -> None:
     assert page.locator(".study-models tbody tr").count() == 7  # A, F, G, C, H, D, I
     assert page.locator(".view-head .badge").inner_text() == "queued"
     assert "0/14 succeeded" in page.locator(".view-head").inner_text()
-    page.goto(f"{stack.url}/#/studies")
+    page.goto(f"{server.url}/#/studies")
     page.wait_for_selector("#study-list table")
     assert "figure 2" in page.locator("#study-list").inner_text()
     context.close()
     assert console.errors() == []
 
 
-def test_a_study_with_results(site) -> None:
-    stack, settings, token, browser = site
-    headers = {"Authorization": f"Bearer {token}"}
-    study = httpx.post(f"{stack.url}/api/v1/studies", headers=headers, timeout=30,
+def test_a_study_with_results(server, new_page) -> None:
+    headers = {"Authorization": f"Bearer {server.token}"}
+    study = httpx.post(f"{server.url}/api/v1/studies", headers=headers, timeout=30,
                        json={"name": "fig 1", "models": {"figure": 1}}).json()  # fmt: skip
-    finish(settings, study)
-    context, page, console = open_page(browser, stack.url, token, f"studies/{study['id']}")
+    finish(server.settings, study)
+    context, page, console = open_page(new_page, server, f"studies/{study['id']}")
     page.wait_for_selector(".study-comparisons tbody tr")
     rows = page.locator(".study-models tbody tr")
     assert rows.count() == 5
@@ -109,7 +76,7 @@ def test_a_study_with_results(site) -> None:
     assert page.locator("#compare-jobs tbody tr").count() == 3
     page.wait_for_function("() => (document.getElementById('compare-plot').data || []).length == 5")
     # the run that did not learn is marked in the jobs list too
-    page.goto(f"{stack.url}/#/jobs")
+    page.goto(f"{server.url}/#/jobs")
     page.wait_for_selector(".did-not-learn")
     assert page.locator(".did-not-learn").count() == 1
     context.close()

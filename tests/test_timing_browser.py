@@ -1,4 +1,4 @@
-"""Time in the dashboard, in chromium (Playwright against a real uvicorn; tests/test_browser.py's
+"""Time in the dashboard, in chromium (Playwright against a real uvicorn; tests/conftest.py's
 fixtures): the editor's device selector shows predicted time beside C and flags the layers where
 they part; a benchmark's page shows its spread, the noisy flag, the training step and the
 predicted times; a calibration's page shows its profile."""
@@ -8,22 +8,19 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import select
 
 from app.db import session_scope
 from app.jobs.models import Job, Result
 from app.jobs.results import BenchmarkDetails, HostLoad, LayerTiming, Timing
 from app.profiles.service import store
-from app.teams.models import Team
+from tests.browser_support import S36, team_id, type_at_s36
 from tests.jobs_support import add_architecture
-from tests.test_browser import browser_page, playwright_browser, server, type_notation, wait_total  # noqa: F401
 from tests.test_timing_profiles import profile_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # conv1 and conv3 take under half their share of C in the synthetic model, conv2 more
 NOTATION = "(3,16) + (5,16) + (3,16) + gap + fc 10"
-S36 = {"channels": 3, "height": 36, "width": 36}
 
 
 def ms(x: float) -> str:
@@ -31,16 +28,12 @@ def ms(x: float) -> str:
     return f"{x:.0f} ms" if x >= 100 else f"{x:.2f} ms" if x >= 1 else f"{x:.3f} ms"
 
 
-def test_the_editor_shows_predicted_time_on_a_chosen_device(server, browser_page) -> None:  # noqa: F811
+def test_the_editor_shows_predicted_time_on_a_chosen_device(server, browser_page) -> None:
     name = f"browser-cpu-{uuid.uuid4().hex[:6]}"
     with session_scope(server.settings.database_url) as session:
         profile_id = store(session, profile_data(name)).id
     page, console = browser_page()
-    page.fill("#in-height", "36")
-    page.fill("#in-width", "36")
-    type_notation(page, NOTATION)
-    plain = server.post("/complexity", {"notation": NOTATION, "input": S36})
-    wait_total(page, plain["conv_macs"])
+    type_at_s36(page, server, NOTATION)
     assert page.locator("#analysis-table td.predicted").first.inner_text() == "—"  # no device yet
     page.locator(f"#device-profile option[value='{profile_id}']").wait_for(state="attached")
     page.select_option("#device-profile", str(profile_id))
@@ -80,12 +73,12 @@ def layer(name: str, kind: str, median: float, share: float | None, flagged: boo
                        share_ratio=1.0 if share else None, macs_per_s=None, flagged=flagged, cv=0.05)  # fmt: skip
 
 
-def test_a_benchmark_page_shows_spread_noise_and_prediction(server, browser_page) -> None:  # noqa: F811
+def test_a_benchmark_page_shows_spread_noise_and_prediction(server, browser_page) -> None:
     device = f"Browser CPU {uuid.uuid4().hex[:6]}"
+    team = team_id(server)
     with session_scope(server.settings.database_url) as session:
-        team_id = session.scalar(select(Team.id).where(Team.name == server.team))
         store(session, profile_data(f"p-{uuid.uuid4().hex[:6]}", device=device))
-    architecture = add_architecture(server.settings.database_url, team_id, "A-s36")
+    architecture = add_architecture(server.settings.database_url, team, "A-s36")
     details = BenchmarkDetails(
         latency=timing(0.004), throughput=timing(0.05, batch=16), train_step=timing(0.2, batch=16),
         layers=[layer("conv1", "conv", 0.002, 0.4), layer("pool1", "maxpool", 0.001, None)], layers_batch_used=16,
@@ -94,11 +87,11 @@ def test_a_benchmark_page_shows_spread_noise_and_prediction(server, browser_page
         noisy=True, noisy_reasons=["other processes used 40% of the host's 2 CPUs (over 25%)"],
     )  # fmt: skip
     with session_scope(server.settings.database_url) as session:
-        job = Job(team_id=team_id, architecture_id=architecture, kind="benchmark", queue="cpu", params={},
+        job = Job(team_id=team, architecture_id=architecture, kind="benchmark", queue="cpu", params={},
                   protocol="benchmark, batch 1 and 16, float32", status="succeeded", device=device)  # fmt: skip
         session.add(job)
         session.flush()
-        session.add(Result(job_id=job.id, architecture_id=architecture, team_id=team_id, kind="benchmark",
+        session.add(Result(job_id=job.id, architecture_id=architecture, team_id=team, kind="benchmark",
                            protocol=job.protocol, dataset="synthetic", conv_macs=1, latency_ms=4.0,
                            throughput=320.0, device=device, provenance={"dtype": "float32", "channels_last": False},
                            details=details.model_dump(mode="json")))  # fmt: skip
@@ -131,10 +124,10 @@ def test_a_benchmark_page_shows_spread_noise_and_prediction(server, browser_page
     assert console.errors() == []
 
 
-def test_a_calibration_page_shows_its_profile(server, browser_page) -> None:  # noqa: F811
+def test_a_calibration_page_shows_its_profile(server, browser_page) -> None:
+    team = team_id(server)
     with session_scope(server.settings.database_url) as session:
-        team_id = session.scalar(select(Team.id).where(Team.name == server.team))
-        job = Job(team_id=team_id, architecture_id=None, kind="calibrate", queue="cpu", params={"grid": "tiny"},
+        job = Job(team_id=team, architecture_id=None, kind="calibrate", queue="cpu", params={"grid": "tiny"},
                   protocol="calibration, tiny grid, batch 1, float32", status="succeeded", device="Test CPU")  # fmt: skip
         session.add(job)
         session.flush()

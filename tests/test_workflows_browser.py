@@ -16,27 +16,19 @@ from app.arch.analysis import analyse
 from app.arch.presets import presets
 from app.db import session_scope
 from app.jobs.models import Job, Result
-from tests import workflows_support as support
-from tests.workflows_support import (
+from tests.browser_support import (
     NARROW,
     S36,
     WIDE,
-    Client,
     another_team,
-    both_widths,
-    shoot,
+    save_design,
     team_id,
     type_notation,
     wait_total,
 )
+from tests.workflows_support import Client, both_widths, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-# fixtures (tests/workflows_support.py): each test module gets its own server
-browser_page = support.browser_page
-playwright_browser = support.playwright_browser
-seeded = support.seeded
-server = support.server
 
 B_LIKE = "(3,16) + pool 3 | (5,32) + pool 2 | (2,64)x6 + spp(2,1) + fc 512 + fc 10"
 
@@ -189,8 +181,7 @@ def test_nothing_typed_is_lost(server, browser_page) -> None:
     width.fill("40")
     page.locator("#origin", has_text="Modified from preset C-s36").wait_for()
     assert page.locator("#design-name").input_value() == "C-s36-modified"
-    page.click("#save-button")
-    page.locator("text=/Saved as #\\d+/").first.wait_for()
+    save_design(page)  # under the name it shows
     names = [a["name"] for a in Client(server).get("/architectures", per_page=100)["items"]]
     assert "C-s36-modified" in names and "C-s36" not in names
     page.click("#undo")  # back before the width change: the preset's own name again

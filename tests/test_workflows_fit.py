@@ -13,25 +13,10 @@ from app.arch.analysis import analyse
 from app.arch.presets import presets
 from app.db import session_scope
 from app.jobs.models import Job, Result
-from tests import workflows_support as support
-from tests.test_browser import Console
-from tests.workflows_support import (
-    NARROW,
-    WIDE,
-    Client,
-    overlapping,
-    shoot,
-    team_id,
-    wait_total,
-)
+from tests.browser_support import NARROW, WIDE, team_id, wait_total
+from tests.workflows_support import Client, overlapping, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-# fixtures (tests/workflows_support.py): each test module gets its own server
-browser_page = support.browser_page
-playwright_browser = support.playwright_browser
-seeded = support.seeded
-server = support.server
 
 LONG_PROTOCOL = "digits, 30 epochs, batch 64, SGD lr 0.05 momentum 0.9 weight decay 0.0005, cosine schedule"
 BOXES = "sel => [...document.querySelectorAll(sel)].map(e => e.getBoundingClientRect().toJSON())"
@@ -172,14 +157,9 @@ def test_notation_errors_use_one_numbering_and_quote_whole_tokens(server, browse
     assert console.errors() == []
 
 
-def test_a_dark_theme_follows_the_system(server, playwright_browser) -> None:
+def test_a_dark_theme_follows_the_system(server, new_page) -> None:
     for viewport in (WIDE, NARROW):
-        context = playwright_browser.new_context(viewport=viewport, color_scheme="dark")
-        page = context.new_page()
-        console = Console()
-        page.on(
-            "console", lambda m, seen=console: seen.messages.append(m.text) if m.type == "error" else None
-        )
+        page, console = new_page(viewport, timeout_ms=30_000, color_scheme="dark")
         page.goto(f"{server.url}/#/editor")
         page.locator("#layer-chart .main-svg").first.wait_for()
         background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
@@ -189,4 +169,4 @@ def test_a_dark_theme_follows_the_system(server, playwright_browser) -> None:
         assert font.lower() in ("#d8dee6", "rgb(216, 222, 230)"), font
         shoot(page, "editor-dark")
         assert console.errors() == []
-        context.close()
+        page.context.close()

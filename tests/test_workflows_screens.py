@@ -21,25 +21,11 @@ from app.arch.analysis import analyse
 from app.arch.presets import presets
 from app.db import session_scope, utcnow
 from app.jobs import lifecycle
-from tests import workflows_support as support
+from tests.browser_support import NARROW, WIDE, save_design, team_id, wait_total
 from tests.jobs_support import add_architecture, add_job
-from tests.workflows_support import (
-    NARROW,
-    WIDE,
-    Client,
-    both_widths,
-    shoot,
-    team_id,
-    wait_total,
-)
+from tests.workflows_support import Client, both_widths, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-# fixtures (tests/workflows_support.py): each test module gets its own server
-browser_page = support.browser_page
-playwright_browser = support.playwright_browser
-seeded = support.seeded
-server = support.server
 
 
 def analysis_of(preset: str):
@@ -91,9 +77,7 @@ def test_budgets_and_tokens_are_managed_in_the_dashboard(server, browser_page) -
         "v => document.getElementById('reference-select').value === v", arg=f"budget:{budget['id']}"
     )
     # a saved design is the reference by its id
-    page.fill("#design-name", "reference-design")
-    page.click("#save-button")
-    saved_id = int(re.search(r"#(\d+)", page.locator("text=/Saved as #\\d+/").first.inner_text()).group(1))
+    saved_id = save_design(page, "reference-design")
     page.fill("#budget-name", "of the saved one")
     page.click("#budget-create")
     page.locator("#budget-create-status .ok", has_text="of the saved one").wait_for()

@@ -1,6 +1,6 @@
-"""Helpers for the workflow browser tests: the browser, server and page fixtures of
-tests/test_browser.py (imported, so each test module gets its own server), an authenticated API
-client, screenshots at 1280 and 400 px under /tmp/shots, and seeded results."""
+"""Helpers for the workflow browser tests (fixtures in tests/conftest.py, browser helpers in
+tests/browser_support.py): an authenticated API client, screenshots at 1280 and 400 px under
+/tmp/shots, and overlapping boxes."""
 
 from __future__ import annotations
 
@@ -9,21 +9,8 @@ import uuid
 from pathlib import Path
 
 import httpx
-import pytest
-from sqlalchemy import select
 
-from app.db import session_scope
-from app.teams.auth import create_team
-from app.teams.models import Team
-from tests import test_browser as _browser
-from tests.test_browser import NARROW, S36, WIDE, Server, seed_results, total_text, type_notation, wait_total
-
-# The fixtures of tests/test_browser.py, bound here and again in each test module that uses them:
-# pytest finds fixtures among a module's names, and a module-scoped server is then one per module.
-playwright_browser = _browser.playwright_browser
-server = _browser.server
-browser_page = _browser.browser_page
-__all__ = ["NARROW", "S36", "WIDE", "Server", "total_text", "type_notation", "wait_total"]
+from tests.browser_support import NARROW, WIDE, Server
 
 # Screenshots for a person to look at: outside the repository (WORKFLOW_SHOTS to move them).
 SHOTS = Path(os.environ.get("WORKFLOW_SHOTS", "/tmp/shots"))
@@ -55,19 +42,6 @@ class Client:
         )
 
 
-def team_id(server: Server) -> int:
-    with session_scope(server.settings.database_url) as session:
-        return session.scalar(select(Team.id).where(Team.name == server.team))
-
-
-def another_team(server: Server) -> tuple[str, str]:
-    """A second team on the same server: (name, token)."""
-    name = f"rival-{uuid.uuid4().hex[:6]}"
-    with session_scope(server.settings.database_url) as session:
-        _, token = create_team(session, name)
-    return name, token
-
-
 def shoot(page, name: str) -> None:
     """A full-page screenshot named after the viewport's width; nothing may be wider than it."""
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -86,13 +60,6 @@ def both_widths(browser_page, name: str, hash_: str, ready: str, server: Server)
         page.locator(ready).first.wait_for()
         shoot(page, name)
         assert console.errors() == []
-
-
-@pytest.fixture(scope="module")
-def seeded(server) -> tuple[int, int]:
-    """Results as a worker writes them (tests/test_browser.py's seed_results), once per server:
-    (a training job's id, a benchmark job's id)."""
-    return seed_results(server)
 
 
 def overlapping(boxes: list[dict]) -> list[tuple[int, int]]:
