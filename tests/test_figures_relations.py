@@ -145,7 +145,7 @@ def test_relations_add_the_teams_architectures_and_their_errors(
     nodes = {n["name"]: n for n in out["nodes"]}
     assert nodes["deeper"]["kind"] == "architecture" and nodes["deeper"]["id"] == mine["id"]
     assert "my-A" not in nodes  # identical to A-s36: its result is shown on the preset's node
-    assert nodes["A-s36"]["measured"] == "top-1 11.0 % (digits, 2 seeds) as my-A"
+    assert nodes["A-s36"]["measured"] == "top-1 11.0 % (s.d. 1.4, digits, 2 seeds) as my-A"
     assert "rival-secret" not in nodes and secret
     assert {(r["source"], r["tradeoff"]) for r in out["relations"] if r["target"] == "deeper"} == {
         ("A-s36", "depth vs width")

@@ -29,7 +29,10 @@ class LayersFigure(BaseModel):
 class RelationsFigure(BaseModel):
     figure: Figure
     reference: str = Field(description='the reference model\'s name: "A" or "A-s36"')
-    nodes: list[GraphNode]
+    nodes: list[GraphNode] = Field(
+        description="the models; with `team`, each with your measured top-1 error (mean, spread, "
+        "seeds) or nulls when there is no result yet"
+    )
     relations: list[GraphEdge]
 
 

@@ -6,7 +6,7 @@ Team visibility: a team sees only its own architectures, jobs and results here.
 from __future__ import annotations
 
 from collections import defaultdict
-from statistics import fmean
+from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
 from pydantic import ValidationError
@@ -23,6 +23,7 @@ from app.figures.graph import FIGURE_TITLES, PAPER_FIGURES, transitive_reduction
 from app.figures.relation_graph import GraphEdge, GraphNode
 from app.jobs.models import Result
 from app.settings import Settings, get_settings
+from app.studies import stats
 from app.teams.models import Team
 
 View = Literal["all", "1", "2", "3"]
@@ -48,35 +49,93 @@ def paper_error(preset: Preset) -> str:
     return f"{', '.join(parts)} ({reported.protocol}{where})"
 
 
-def measured_errors(session: Session, team: Team, ids: list[int]) -> dict[int, str]:
-    """architecture id -> "top-1 12.3 % (digits, 3 seeds)": the mean over the seeds of the
-    protocol with the most finished training runs (the latest protocol on a tie)."""
+@dataclass(frozen=True)
+class Measured:
+    """An architecture's measured top-1 error (%): its runs under one protocol, over seeds."""
+
+    mean: float
+    std: float | None  # sample s.d.; None below 2 runs
+    ci95: tuple[float, float] | None  # Student-t interval of the mean; None below 2 runs
+    runs: int
+    dataset: str
+    protocol: str
+
+    def text(self) -> str:
+        """The one label of a result: "top-1 11.0 % (s.d. 1.4, digits, 2 seeds)"."""
+        spread = f"s.d. {self.std:.1f}, " if self.std is not None else ""
+        seeds = f"{self.runs} seed{'s' if self.runs != 1 else ''}"
+        return f"top-1 {self.mean:.1f} % ({spread}{self.dataset}, {seeds})"
+
+
+def measured_errors(session: Session, team: Team, ids: list[int]) -> dict[int, Measured]:
+    """architecture id -> its measured top-1 error over the seeds of the protocol with the most
+    finished training runs (the latest protocol on a tie). Runs that did not learn and runs on
+    the synthetic dataset measure nothing and are left out, as on the leaderboard."""
     if not ids:
         return {}
     rows = session.execute(
-        select(Result.architecture_id, Result.protocol, Result.top1_error, Result.id).where(
+        select(Result.architecture_id, Result.protocol, Result.dataset, Result.top1_error, Result.id).where(
             Result.team_id == team.id,
             Result.kind == "train",
             Result.architecture_id.in_(ids),
             Result.top1_error.is_not(None),
+            Result.learned.is_(True),
             or_(Result.dataset.is_(None), Result.dataset != "synthetic"),
         )
     ).all()
-    groups: dict[tuple[int, str], list[tuple[float, int]]] = defaultdict(list)
-    for architecture_id, protocol, error, result_id in rows:
+    groups: dict[tuple[int, str], list[tuple[float, int, str | None]]] = defaultdict(list)
+    for architecture_id, protocol, dataset, error, result_id in rows:
         if error is not None:  # the query excludes None; this tells the type checker
-            groups[(architecture_id, protocol)].append((error, result_id))
-    best: dict[int, tuple[tuple[int, int], str, list[float]]] = {}
+            groups[(architecture_id, protocol)].append((error, result_id, dataset))
+    best: dict[int, tuple[tuple[int, int], str]] = {}
     for (architecture_id, protocol), values in groups.items():
-        key = (len(values), max(result_id for _, result_id in values))
+        key = (len(values), max(result_id for _, result_id, _ in values))
         if architecture_id not in best or key > best[architecture_id][0]:
-            best[architecture_id] = (key, protocol, [error for error, _ in values])
+            best[architecture_id] = (key, protocol)
     out = {}
-    for architecture_id, (_, protocol, errors) in best.items():
-        dataset = protocol.split(",")[0]
-        seeds = f"{len(errors)} seed{'s' if len(errors) != 1 else ''}"
-        out[architecture_id] = f"top-1 {fmean(errors):.1f} % ({dataset}, {seeds})"
+    for architecture_id, (_, protocol) in best.items():
+        values = groups[(architecture_id, protocol)]
+        summary = stats.summary([error for error, _, _ in values])
+        if summary.mean is None:  # never: a group has at least one run; this tells the type checker
+            continue
+        dataset = next((d for _, _, d in values if d), protocol.split(",")[0])
+        out[architecture_id] = Measured(
+            mean=summary.mean, std=summary.std, ci95=summary.ci95, runs=summary.n, dataset=dataset,
+            protocol=protocol,
+        )  # fmt: skip
     return out
+
+
+def _node(
+    name: str, spec: Spec, macs: int, reference_macs: int, notation: str, meta: dict[str, Any]
+) -> GraphNode:
+    measured: Measured | None = meta["measured"]
+    as_name = f" as {meta['measured_as']}" if meta["measured_as"] else ""
+    result = (
+        {}
+        if measured is None
+        else {
+            "measured": measured.text() + as_name,
+            "top1_error_mean": measured.mean,
+            "top1_error_std": measured.std,
+            "top1_error_ci95": measured.ci95,
+            "runs": measured.runs,
+            "dataset": measured.dataset,
+            "protocol": measured.protocol,
+            "measured_as": meta["measured_as"],
+        }
+    )
+    return GraphNode(
+        name=name,
+        depth=sum(layer.repeat for layer in spec.layers if isinstance(layer, Conv)),
+        conv_macs=macs,
+        ratio=macs / reference_macs,
+        kind=meta["kind"],
+        id=meta["id"],
+        notation=notation,
+        paper=meta["paper"],
+        **result,
+    )
 
 
 def _stored_layers(spec: dict[str, Any]) -> int:
@@ -133,7 +192,14 @@ def relation_view(
     costs = {p.name: analyse(p.spec).conv_macs for p in chosen}
     notations = {p.name: p.notation for p in chosen}
     meta: dict[str, dict[str, Any]] = {
-        p.name: {"kind": "preset", "id": None, "model": p.model, "paper": paper_error(p), "measured": None}
+        p.name: {
+            "kind": "preset",
+            "id": None,
+            "model": p.model,
+            "paper": paper_error(p),
+            "measured": None,
+            "measured_as": None,
+        }
         for p in chosen
     }
     note = ""  # what the title says about architectures left out
@@ -154,7 +220,8 @@ def relation_view(
             same = preset_by_spec.get((architecture.notation, spec.input))
             if same is not None:  # the team saved a preset: its result belongs to the preset's node
                 if architecture.id in measured:
-                    meta[same]["measured"] = f"{measured[architecture.id]} as {architecture.name}"
+                    meta[same]["measured"] = measured[architecture.id]
+                    meta[same]["measured_as"] = architecture.name
                 continue
             name = (
                 architecture.name
@@ -169,6 +236,7 @@ def relation_view(
                 "model": None,
                 "paper": "not a paper model",
                 "measured": measured.get(architecture.id),
+                "measured_as": None,
             }
 
     try:
@@ -202,23 +270,9 @@ def relation_view(
             "team",
         )
 
-    nodes = []
-    for name in names:
-        spec = specs[name]
-        macs = costs[name]
-        nodes.append(
-            GraphNode(
-                name=name,
-                depth=sum(layer.repeat for layer in spec.layers if isinstance(layer, Conv)),
-                conv_macs=macs,
-                ratio=macs / reference_macs,
-                kind=meta[name]["kind"],
-                id=meta[name]["id"],
-                notation=notations[name],
-                measured=meta[name]["measured"],
-                paper=meta[name]["paper"],
-            )
-        )
+    nodes = [
+        _node(name, specs[name], costs[name], reference_macs, notations[name], meta[name]) for name in names
+    ]
     edges = [
         GraphEdge(r.source, r.target, r.tradeoff, r.cost_ratio, r.change, r.figure)
         for r in relations

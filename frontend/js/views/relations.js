@@ -16,6 +16,23 @@ const VIEWS = [
   ["3", "Fig. 3: width vs filter size"],
 ];
 
+const num = (x) => x.toFixed(2);
+
+/** The node's measured top-1 error with its spread: mean ± s.d., then the 95% interval, seeds and
+ * dataset (the protocol in the tooltip); or "no result yet". */
+function measuredCell(node) {
+  if (node.top1_error_mean === null || node.top1_error_mean === undefined) return h("td", { class: "muted no-result" }, "no result yet");
+  const ci = node.top1_error_ci95;
+  const seeds = `${node.runs} seed${node.runs === 1 ? "" : "s"}`;
+  const spread = ci ? `95% CI [${num(ci[0])}, ${num(ci[1])}] · ${seeds}` : `${seeds}: no spread yet`;
+  return h(
+    "td",
+    { class: "measured", title: node.protocol || "" },
+    h("span", { class: "num" }, fmt.errorPct(node.top1_error_mean, node.top1_error_std)),
+    h("span", { class: "muted small" }, ` ${spread} · ${node.dataset}${node.measured_as ? ` · as ${node.measured_as}` : ""}`)
+  );
+}
+
 function editorLink(node) {
   return node.kind === "preset" ? `#/editor?preset=${encodeURIComponent(node.name)}` : `#/editor?arch=${node.id}`;
 }
@@ -90,7 +107,7 @@ export function mount(root, params) {
           h("td", { class: "num" }, `${n.depth} conv layers`),
           h("td", { class: "num" }, fmt.macsExact(n.conv_macs)),
           h("td", { class: "num" }, `${fmt.ratio(n.ratio)} ${ref}`),
-          h("td", {}, n.measured || h("span", { class: "muted" }, "no result yet")),
+          measuredCell(n),
           h("td", {}, n.paper),
           h("td", {}, h("a", { class: "button", href: editorLink(n), "aria-label": `Open ${n.name} in the editor` }, "Open"))
         )
@@ -106,7 +123,7 @@ export function mount(root, params) {
     h(
       "div",
       { class: "view-head" },
-      h("div", {}, h("h1", {}, "Relations"), h("p", { class: "muted small" }, "Models linked by one layer replacement at matched conv cost (within 8 %), coloured by trade-off; x is depth. Click a node to open it in the editor.")),
+      h("div", {}, h("h1", {}, "Relations"), h("p", { class: "muted small" }, "Models linked by one layer replacement at matched conv cost (within 8 %), coloured by trade-off; x is depth, y your team's measured top-1 error where it has results (the others drawn apart). Click a node to open it in the editor.")),
       h(
         "div",
         { class: "row" },
@@ -122,7 +139,7 @@ export function mount(root, params) {
       "section",
       { class: "card", "aria-labelledby": "nodes-h" },
       h("h2", { id: "nodes-h" }, "Models"),
-      h("p", { class: "muted small" }, "Measured: your team's finished training runs. Paper: what He & Sun report; their per-model errors could not be recovered, so they read “unknown”."),
+      h("p", { class: "muted small" }, "Measured: top-1 error (%) of your team's finished training runs that learned, mean ± s.d. over seeds with the 95% interval, under the protocol with the most runs. Paper: what He & Sun report; their per-model errors could not be recovered, so they read “unknown”."),
       h(
         "div",
         { class: "table-wrap" },
