@@ -19,10 +19,9 @@ from app.figures.schemas import RelationsFigure
 from app.figures.service import relation_view
 from app.jobs.models import Result
 from app.settings import Settings
-from tests.browser_support import Server, team_id
+from tests.browser_support import SCREENSHOTS, Server, team_id
 from tests.conftest import TeamLogin, make_team
 from tests.jobs_support import add_architecture, add_job
-from tests.stack import ROOT
 
 PROTOCOL = "digits, 2 epochs, batch 64"
 A_ERRORS, B_ERRORS = [10.0, 11.0, 12.0], [8.0, 9.0]
@@ -246,7 +245,6 @@ def test_the_page_plots_errors_and_says_no_result_yet(server: Server, new_page) 
     a = row("A-s36")
     assert "11.00 % ± 1.00 %" in a and "95% CI" in a and "3 seeds" in a and "as my-A" in a
     assert "no result yet" in row("C-s36") and "no result yet" not in row("B-s36")
-    shots = ROOT / "artifacts" / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shots / "relations-results.png"), full_page=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "relations-results.png"), full_page=True)
     assert console.errors() == []

@@ -1,8 +1,10 @@
-"""Time budgets, shared by all teams: the leaderboard ranks models within one of them."""
+"""Budgets, shared by all teams: the leaderboard ranks models within one of them."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Response
 
 from app.budgets import service
 from app.budgets.deps import OwnBudget
@@ -21,9 +23,13 @@ def list_budgets(team: TeamDep, session: SessionDep) -> list[BudgetOut]:
 
 
 @router.post("", status_code=201, response_model=BudgetOut, responses=responses(401, 409, 413, 422, 429))
-def create(body: BudgetCreate, team: TeamDep, session: SessionDep, settings: SettingsDep) -> BudgetOut:
-    """A budget from a preset or an architecture copies its conv MACs and input side. 429 when
-    the team has `ISOCOST_MAX_BUDGETS_PER_TEAM` budgets."""
+def create(
+    body: Annotated[BudgetCreate, Body()], team: TeamDep, session: SessionDep, settings: SettingsDep
+) -> BudgetOut:
+    """A cost budget (the default `metric`, "macs") from a preset or an architecture copies its conv
+    MACs and input side; a time budget (`metric` "latency_ms" or "throughput") is on a device
+    profile, and one made from a design takes the design's time predicted on that profile
+    (`reference_predicted`). 429 when the team has `ISOCOST_MAX_BUDGETS_PER_TEAM` budgets."""
     return service.create(session, settings, team, body)
 
 

@@ -1,4 +1,5 @@
-"""GET /leaderboard: models of matched time cost, ranked by mean top-1 error over seeds."""
+"""GET /leaderboard: models of matched time cost (C, or a measured time on a device profile),
+ranked by mean top-1 error over seeds."""
 
 from __future__ import annotations
 
@@ -32,5 +33,7 @@ def leaderboard(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> LeaderboardOut:
     """Every team's published architectures within the budget (and your unpublished ones, marked
-    `published: false`), one row per architecture and protocol, on real datasets only."""
+    `published: false`), one row per architecture and protocol, on real datasets only. On a time
+    budget, within means the median of their benchmarks on the budget's device; the ones never
+    benchmarked there are listed apart in `predicted`, with their predicted time, not ranked."""
     return board(session, team, budget_id, protocol, team_name, limit)

@@ -9,8 +9,10 @@ slows a run down); a group of noisy runs alone is still shown, and says so. The 
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
@@ -18,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.jobs.models import Result
+from app.jobs.params import BenchmarkParams
 from app.jobs.results import BenchmarkDetails
 from app.jobs.spread import deciles
 
@@ -102,3 +105,46 @@ def benchmark_timings(session: Session, ids: list[int]) -> dict[int, list[Timing
         key: [summary for *_, summary in sorted(items, key=lambda item: item[:2])]
         for key, items in ranked.items()
     }
+
+
+# BenchmarkParams.protocol()'s text; benchmark_protocol checks a match by writing it again
+_PROTOCOL = re.compile(r"benchmark, batch 1 and (\d+), (\w+)(, channels_last)?")
+
+
+def benchmark_protocol(text: str) -> BenchmarkParams | None:
+    """The batch, dtype and layout a benchmark's protocol text states, or None for any other text
+    (a training protocol, or one written before the current form)."""
+    match = _PROTOCOL.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        params = BenchmarkParams.model_validate(
+            {"batch_size": int(match[1]), "dtype": match[2], "channels_last": bool(match[3])}
+        )
+    except ValidationError:
+        return None
+    return params if params.protocol() == text else None
+
+
+Keep = Callable[[BenchmarkParams, BenchmarkDetails | None], bool]
+
+
+def device_timings(
+    session: Session, ids: list[int], device: str, keep: Keep, protocol: str
+) -> dict[int, TimingSummary]:
+    """architecture_id -> one summary over all its benchmarks on `device` whose protocol (and
+    details) `keep` accepts, labelled `protocol`: a time budget's measurements, which may span
+    several benchmark protocols (batch-1 latency is measured whatever the throughput batch)."""
+    if not ids:
+        return {}
+    groups: dict[int, list[Result]] = defaultdict(list)
+    rows = session.scalars(
+        select(Result)
+        .where(Result.kind == "benchmark", Result.device == device, Result.architecture_id.in_(ids))
+        .order_by(Result.id)
+    )
+    for row in rows:
+        params = benchmark_protocol(row.protocol)
+        if params is not None and keep(params, _details(row.details)):
+            groups[row.architecture_id].append(row)
+    return {key: _summary(device, protocol, members) for key, members in groups.items()}

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.arch.analysis import Analysis
-from app.arch.latency import LatencyModel, predict
+from app.arch.latency import LatencyModel, Prediction, predict
 from app.db import session_factory
 from app.exceptions import Invalid
 from app.pagination import Page, PageParams, paginate
@@ -71,16 +71,21 @@ def resolve(session: Session, ref: int | str, field: str = "device_profile") -> 
     return found
 
 
-def with_prediction(analysis: Analysis, profile: DeviceProfile) -> PredictedAnalysis:
-    """The analysis with each layer's predicted batch-1 time and the total on `profile`'s device."""
-    model = LatencyModel.model_validate(profile.model)
+def predict_on(analysis: Analysis, profile: DeviceProfile) -> Prediction:
+    """`analysis`'s batch-1 time on `profile`'s device; Invalid naming `device_profile` when the
+    profile has no model of one of its layer kinds."""
     try:
-        prediction = predict(analysis, model)
+        return predict(analysis, LatencyModel.model_validate(profile.model))
     except KeyError as error:
         raise Invalid(
             f"device profile {profile.name!r} has no model of {error.args[0]} layers; calibrate again",
             "device_profile",
         ) from None
+
+
+def with_prediction(analysis: Analysis, profile: DeviceProfile) -> PredictedAnalysis:
+    """The analysis with each layer's predicted batch-1 time and the total on `profile`'s device."""
+    prediction = predict_on(analysis, profile)
     layer_total = sum(layer.seconds for layer in prediction.layers)
     data = analysis.model_dump()
     for report, layer in zip(data["layers"], prediction.layers, strict=True):

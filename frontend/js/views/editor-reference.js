@@ -1,11 +1,13 @@
 // The editor's reference: a preset, a saved architecture or a budget. Draws the budget meter
-// (C over the reference's C, with the tolerance band) and the per-layer diff.
+// (C over the reference's C, with the tolerance band; for a latency budget, the design's time
+// predicted on the budget's profile over the budget's time) and the per-layer diff.
 import * as api from "../api.js";
 import { signedIn } from "../auth.js";
 import { h, fill, message } from "../dom.js";
 import * as fmt from "../format.js";
 import { state, persist } from "../store.js";
 import { referenceOf, scaleOfSide } from "../vocabulary.js";
+import { timeText } from "./leaderboard-budget.js";
 
 const DEFAULT_TOLERANCE = 0.05; // the built-in budgets' tolerance
 
@@ -115,9 +117,11 @@ export class ReferencePanel {
             tolerance: b.tolerance,
             inputSide: b.input_side,
             source: b.reference_preset ? { preset: b.reference_preset } : null,
+            time: b.metric === "macs" ? null : b, // a time budget: its reference is a time, not C
           });
         }
-        groups.push(h("optgroup", { label: "Budgets" }, budgets.value.map((b) => h("option", { value: `budget:${b.id}` }, `${b.name} (${fmt.macs(b.reference_conv_macs)}, ±${fmt.pct(b.tolerance, 0)}, ${b.input_side} px)`))));
+        const what = (b) => (b.metric === "macs" ? fmt.macs(b.reference_conv_macs) : timeText(b));
+        groups.push(h("optgroup", { label: "Budgets" }, budgets.value.map((b) => h("option", { value: `budget:${b.id}` }, `${b.name} (${what(b)}, ±${fmt.pct(b.tolerance, 0)}, ${b.input_side} px)`))));
       }
     }
     fill(this.select_, groups);
@@ -147,22 +151,48 @@ export class ReferencePanel {
     this.drawDiff(analysis);
   }
 
+  /** The design against the reference: {r, text}, or a sentence when there is nothing to compare
+   * (a time budget without this design's predicted time on its profile). */
+  measure(analysis, ref) {
+    const b = ref.time;
+    const band = (r) => `${Math.abs(r - 1) <= ref.tolerance + 1e-12 ? "within" : "outside"} the ±${fmt.pct(ref.tolerance, ref.tolerance * 100 < 1 ? 1 : 0)} band`;
+    if (!b) {
+      const r = analysis.conv_macs / ref.conv_macs;
+      return { r, text: `C is ${fmt.ratio(r)} the reference's ${fmt.macsExact(ref.conv_macs)} (${fmt.signedPct(r - 1)}): ${band(r)}` };
+    }
+    const profile = b.device_profile;
+    if (b.metric === "latency_ms" && analysis.predicted_ms !== null && analysis.predicted_ms !== undefined && analysis.device_profile?.id === profile?.id) {
+      const r = analysis.predicted_ms / b.reference_value;
+      return { r, text: `Predicted ${fmt.ms(analysis.predicted_ms)} is ${fmt.ratio(r)} the budget's ${fmt.ms(b.reference_value)} on ${profile.device} (${fmt.signedPct(r - 1)}): ${band(r)}` };
+    }
+    const how =
+      b.metric === "latency_ms"
+        ? `choose its profile “${profile?.name}” under “Predicted time on” to see this design's predicted time against it`
+        : "a profile predicts batch-1 latency only, so this design is compared once it is benchmarked";
+    return `${ref.label} is a time budget: ${timeText(b)}, ±${fmt.pct(ref.tolerance, 0)}, ranked by measured medians on that device; ${how}.`;
+  }
+
   drawMeter(analysis) {
     const ref = this.current();
     if (!ref) {
       fill(this.status, "Choose a reference to compare against.");
       return;
     }
-    const r = analysis.conv_macs / ref.conv_macs;
+    const measured = this.measure(analysis, ref);
+    this.meter.setAttribute("aria-label", ref.time ? "Predicted time against the budget" : "Conv cost against the reference");
+    this.meter.hidden = typeof measured === "string"; // a meter with no value would be announced empty
+    if (typeof measured === "string") {
+      fill(this.status, h("span", { class: "badge" }, "time budget"), " ", measured);
+      fill(this.note, this.notes(analysis, ref));
+      return;
+    }
+    const { r, text } = measured;
     const tol = ref.tolerance;
     const span = Math.max(3 * tol, Math.abs(r - 1) * 1.2, 0.1);
     const lo = 1 - span;
     const hi = 1 + span;
     const at = (x) => `${(((Math.min(Math.max(x, lo), hi) - lo) / (hi - lo)) * 100).toFixed(2)}%`;
     const inside = Math.abs(r - 1) <= tol + 1e-12;
-    const text = `C is ${fmt.ratio(r)} the reference's ${fmt.macsExact(ref.conv_macs)} (${fmt.signedPct(r - 1)}): ${
-      inside ? "within" : "outside"
-    } the ±${fmt.pct(tol, tol * 100 < 1 ? 1 : 0)} band`;
     this.meter.className = `meter ${inside ? "inside" : "outside"}`;
     this.meter.setAttribute("aria-valuemin", lo.toFixed(3));
     this.meter.setAttribute("aria-valuemax", hi.toFixed(3));
@@ -176,13 +206,14 @@ export class ReferencePanel {
       ticks(lo, hi, tol, this.meter.clientWidth || 300).map((x, i, all) => h("span", { class: `tick${i === 0 ? " first" : i === all.length - 1 ? " last" : ""}`, style: `left:${at(x)}` }, fmt.ratio(x)))
     );
     fill(this.status, h("span", { class: `badge ${inside ? "in" : "out"}` }, inside ? "within budget" : "outside budget"), " ", text, ".");
-    const notes = [];
+    fill(this.note, this.notes(analysis, ref));
+  }
+
+  notes(analysis, ref) {
     const side = ref.inputSide ?? ref.input?.height;
     const { height, width } = analysis.input;
-    if (side && (height !== side || width !== (ref.inputSide ?? ref.input?.width))) {
-      notes.push(message("note", `The reference is for ${side}×${ref.inputSide ?? ref.input.width} px input; this design takes ${height}×${width} px, so the costs are not comparable (a budget ranks only its own input size).`));
-    }
-    fill(this.note, notes);
+    if (!side || (height === side && width === (ref.inputSide ?? ref.input?.width))) return [];
+    return [message("note", `The reference is for ${side}×${ref.inputSide ?? ref.input.width} px input; this design takes ${height}×${width} px, so the costs are not comparable (a budget ranks only its own input size).`)];
   }
 
   async drawDiff(analysis) {
@@ -190,7 +221,8 @@ export class ReferencePanel {
     if (!ref) return;
     const key = this.select_.value;
     if (!ref.source) {
-      fill(this.diffNote, message("note", `${ref.label} is a bare cost (${fmt.macsExact(ref.conv_macs)}), not a model: choose a preset or an architecture to diff layer by layer.`));
+      const bare = ref.time ? `a time (${timeText(ref.time)})` : `a bare cost (${fmt.macsExact(ref.conv_macs)})`;
+      fill(this.diffNote, message("note", `${ref.label} is ${bare}, not a model: choose a preset or an architecture to diff layer by layer.`));
       this.diffBody.replaceChildren();
       return;
     }

@@ -1,7 +1,9 @@
 // Leaderboard: one tab per budget (only models of matched cost compete), protocol and team
 // filters, the ranked table and the error-against-cost scatter with its Pareto front. The budget and
 // the filters are kept in the address; with none given it opens on the budget of the team's latest
-// result (leaderboard-budget.js), and the table downloads as CSV or JSON.
+// result (leaderboard-budget.js), and the table downloads as CSV or JSON. A time budget's table
+// shows each model's measured time on the budget's device with its spread, and lists the models
+// not benchmarked there apart, with their predicted time, not ranked until measured.
 import * as api from "../api.js";
 import { signedIn } from "../auth.js";
 import { h, fill, message } from "../dom.js";
@@ -9,7 +11,7 @@ import * as fmt from "../format.js";
 import { latestWins } from "../latest.js";
 import { render as plot, purge } from "../plot.js";
 import { downloadButtons, fileName } from "../downloads.js";
-import { latestBudget, ENTRY_COLUMNS } from "./leaderboard-budget.js";
+import { latestBudget, boardTable, measuredTime, timeText } from "./leaderboard-budget.js";
 import { boardLatency } from "../timing.js";
 
 export function mount(root, params) {
@@ -65,8 +67,15 @@ export function mount(root, params) {
 
   function load() {
     const budget = budgets.find((b) => b.id === current);
-    const ref = budget.reference_preset ? `preset ${budget.reference_preset}` : budget.reference_architecture_id ? `architecture #${budget.reference_architecture_id}` : "a fixed cost";
-    fill(info, `Reference: ${ref}, ${fmt.macsExact(budget.reference_conv_macs)} per image (conv layers, Eqn. 1); models within ±${fmt.pct(budget.tolerance, 0)} with ${budget.input_side}×${budget.input_side} px input compete. Errors: mean ± sample std over seeds, real datasets only.`);
+    const timed = budget.metric !== "macs";
+    const ref = budget.reference_preset ? `preset ${budget.reference_preset}` : budget.reference_architecture_id ? `architecture #${budget.reference_architecture_id}` : timed ? "a given time" : "a fixed cost";
+    const side = `${budget.input_side}×${budget.input_side} px input`;
+    if (timed) {
+      const profile = budget.device_profile;
+      fill(info, `Reference: ${ref}, ${timeText(budget)} (profile “${profile.name}”, ${profile.dtype}${profile.channels_last ? ", channels_last" : ""}); models with ${side} whose median over their benchmarks on that device is within ±${fmt.pct(budget.tolerance, 0)} are ranked. Errors: mean ± sample std over seeds, real datasets only.`);
+    } else {
+      fill(info, `Reference: ${ref}, ${fmt.macsExact(budget.reference_conv_macs)} per image (conv layers, Eqn. 1); models within ±${fmt.pct(budget.tolerance, 0)} with ${side} compete. Errors: mean ± sample std over seeds, real datasets only.`);
+    }
     const query = new URLSearchParams({ budget_id: String(current) });
     if (wanted) query.set("protocol", wanted);
     if (team.value.trim()) query.set("team", team.value.trim());
@@ -78,6 +87,10 @@ export function mount(root, params) {
   }
 
   function showTable(board) {
+    if (board.measure.metric !== "macs") {
+      showTimeTables(board);
+      return;
+    }
     if (!board.entries.length) {
       fill(table, h("div", { class: "empty" }, "No ranked results in this budget yet. Train a published architecture that fits the budget (a real dataset, not synthetic) and it appears here."));
       return;
@@ -119,6 +132,42 @@ export function mount(root, params) {
     );
   }
 
+  /** A time budget: the ranked models with their measured time, and apart the ones not measured. */
+  function showTimeTables(board) {
+    const measure = board.measure;
+    const unit = measure.metric === "throughput" ? `Throughput at batch ${measure.batch_size} on ${measure.device} (median, p10 – p90)` : `Time at batch 1 on ${measure.device} (median, p10 – p90)`;
+    const cells = (e) => [
+      h("td", {}, h("a", { href: `#/editor?arch=${e.architecture_id}` }, e.architecture_name), e.published ? "" : h("span", { class: "muted small" }, " (unpublished)")),
+      h("td", {}, e.team_name, e.own ? h("span", { class: "muted small" }, " (you)") : ""),
+      h("td", { class: "num" }, fmt.macsExact(e.conv_macs)),
+      h("td", { class: "small" }, e.protocol),
+      h("td", { class: "num" }, e.seeds),
+      h("td", { class: "num" }, fmt.errorPct(e.top1_error_mean, e.top1_error_std)),
+    ];
+    const grid = (id, heads, rows) =>
+      h("div", { class: "table-wrap" }, h("table", { id }, h("thead", {}, h("tr", {}, heads.map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, rows)));
+    const common = ["Architecture", "Team", "Conv MACs", "Protocol", "Seeds", "Top-1 error"];
+    const ranked = board.entries.length
+      ? grid(
+          "leaderboard-table",
+          ["Rank", ...common, unit, "Ratio to budget"],
+          board.entries.map((e) => h("tr", { class: e.own ? "selected" : "", dataset: { architecture: e.architecture_id } }, h("td", { class: "num" }, e.rank), cells(e), h("td", { class: "num measured" }, measuredTime(e, measure)), h("td", { class: "num" }, fmt.ratio(e.time_ratio))))
+        )
+      : h("div", { class: "empty" }, `No model measured within this budget yet. Benchmark a trained architecture of ${board.budget.input_side}×${board.budget.input_side} px input on ${measure.device} (${measure.dtype}${measure.channels_last ? ", channels_last" : ""}${measure.metric === "throughput" ? `, batch ${measure.batch_size}` : ""}) and it is ranked here when its time is within the budget.`);
+    const apart = board.predicted.length
+      ? [
+          h("h3", { id: "leaderboard-predicted-h" }, "Predicted, not ranked until measured"),
+          h("p", { class: "muted small" }, `No benchmark on ${measure.device} yet: the time is the device profile's prediction at batch 1.`),
+          grid(
+            "leaderboard-predicted",
+            [...common, "Predicted time (batch 1)", measure.metric === "latency_ms" ? "Predicted ratio to budget" : "Ratio to budget"],
+            board.predicted.map((e) => h("tr", { class: e.own ? "selected predicted" : "predicted", dataset: { architecture: e.architecture_id } }, cells(e), h("td", { class: "num" }, fmt.ms(e.predicted_ms), " ", h("span", { class: "badge", title: "predicted by the device profile, not measured" }, "predicted")), h("td", { class: "num" }, fmt.ratio(e.time_ratio))))
+          ),
+        ]
+      : [];
+    fill(table, ranked, apart);
+  }
+
   protocol.addEventListener("change", () => {
     wanted = protocol.value;
     load();
@@ -132,7 +181,7 @@ export function mount(root, params) {
     h("div", {}, panel)
   );
   const downloads = downloadButtons("leaderboard-download", "the leaderboard", () =>
-    board ? { name: fileName("leaderboard", board.budget?.name), columns: ENTRY_COLUMNS, rows: board.entries } : null
+    board ? { name: fileName("leaderboard", board.budget?.name), ...boardTable(board) } : null
   );
   fill(panel, info, h("section", { class: "card" }, chart), h("section", { class: "card" }, downloads, table));
 

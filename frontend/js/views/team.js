@@ -5,6 +5,7 @@ import { currentTeam, signedIn, token } from "../auth.js";
 import { ask } from "../confirm.js";
 import { h, fill, message } from "../dom.js";
 import * as fmt from "../format.js";
+import { timeText } from "./leaderboard-budget.js";
 
 export function mount(root) {
   if (!signedIn()) {
@@ -109,7 +110,7 @@ export function mount(root) {
           h(
             "table",
             { id: "budgets-table" },
-            h("thead", {}, h("tr", {}, ["Budget", "Reference C", "Tolerance", "Input", "Reference"].map((t) => h("th", { scope: "col" }, t)), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")))),
+            h("thead", {}, h("tr", {}, ["Budget", "Reference C or time", "Tolerance", "Input", "Reference"].map((t) => h("th", { scope: "col" }, t)), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")))),
             h(
               "tbody",
               {},
@@ -118,10 +119,10 @@ export function mount(root) {
                   "tr",
                   { dataset: { id: b.id } },
                   h("td", {}, h("a", { href: `#/leaderboard?budget=${b.id}` }, b.name), b.builtin ? h("span", { class: "muted small" }, " (built in)") : ""),
-                  h("td", { class: "num" }, fmt.macsExact(b.reference_conv_macs)),
+                  h("td", { class: "num" }, b.metric === "macs" ? fmt.macsExact(b.reference_conv_macs) : timeText(b)),
                   h("td", { class: "num" }, `±${fmt.pct(b.tolerance, b.tolerance * 100 < 1 ? 1 : 0)}`),
                   h("td", { class: "nowrap" }, `${b.input_side}×${b.input_side} px`),
-                  h("td", { class: "small" }, b.reference_preset ? `preset ${b.reference_preset}` : b.reference_architecture_id ? h("a", { href: `#/editor?arch=${b.reference_architecture_id}` }, `architecture #${b.reference_architecture_id}`) : "a fixed cost"),
+                  h("td", { class: "small" }, b.reference_preset ? `preset ${b.reference_preset}` : b.reference_architecture_id ? h("a", { href: `#/editor?arch=${b.reference_architecture_id}` }, `architecture #${b.reference_architecture_id}`) : b.metric === "macs" ? "a fixed cost" : "a given time"),
                   h("td", {}, b.team_id === team.id ? h("button", { type: "button", class: "small-button danger", "aria-label": `Delete budget ${b.name}`, onclick: () => removeBudget(b) }, "Delete") : "")
                 )
               )
@@ -153,7 +154,7 @@ export function mount(root) {
       "section",
       { class: "card", "aria-labelledby": "budgets-h" },
       h("h2", { id: "budgets-h" }, "Budgets"),
-      h("p", { class: "muted small" }, "Models compete within a budget's cost band. Make one of a design with “Make a budget of this design” in the ", h("a", { href: "#/editor" }, "editor"), "."),
+      h("p", { class: "muted small" }, "Models compete within a budget's cost band, or, on a time budget, within its time measured on a device profile's device. Make one of a design with “Make a budget of this design” in the ", h("a", { href: "#/editor" }, "editor"), "."),
       budgetStatus,
       budgetsBody
     )
