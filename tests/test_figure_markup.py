@@ -20,7 +20,7 @@ from app.figures.benchmark import benchmark_layers
 from app.figures.costs import layer_costs
 from app.figures.curves import training_curves
 from app.figures.relation_graph import GraphEdge, GraphNode, relation_graph
-from app.figures.scatter import leaderboard_scatter
+from app.figures.scatter import cost_axis, leaderboard_scatter
 from app.figures.style import empty_figure
 
 BIG = '<span style="font-size:80px">big</span>'
@@ -105,7 +105,7 @@ def test_leaderboard_scatter(text: str) -> None:
         for i, own in enumerate((True, False))
     ]
     budget = {"name": text, "reference_conv_macs": 1000, "tolerance": 0.05}
-    assert_no_markup(leaderboard_scatter(entries, budget, f"{text}: error against cost"), text)
+    assert_no_markup(leaderboard_scatter(entries, cost_axis(budget), f"{text}: error against cost"), text)
 
 
 @pytest.mark.parametrize("text", HOSTILE)

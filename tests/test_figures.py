@@ -17,7 +17,7 @@ from app.db import session_scope
 from app.figures.benchmark import benchmark_layers, benchmark_rows
 from app.figures.costs import layer_costs
 from app.figures.curves import training_curves
-from app.figures.scatter import leaderboard_scatter
+from app.figures.scatter import cost_axis, leaderboard_scatter
 from app.jobs.models import Job, Metric, Result
 from app.jobs.results import BenchmarkDetails, LayerTiming, Timing
 from app.leaderboard.pareto import pareto_front
@@ -149,7 +149,9 @@ def test_leaderboard_scatter_has_the_front_and_the_band() -> None:
         {"architecture_name": "c", "team_name": "y", "own": False, "conv_macs": 102, "top1_error_mean": 12.0,
          "top1_error_std": 0.5, "seeds": 2, "protocol": "p", "rank": 3},
     ]  # fmt: skip
-    figure = leaderboard_scatter(entries, {"reference_conv_macs": 100, "tolerance": 0.05, "name": "b"})
+    figure = leaderboard_scatter(
+        entries, cost_axis({"reference_conv_macs": 100, "tolerance": 0.05, "name": "b"})
+    )
     names = [t["name"] for t in figure["data"]]
     assert names[0] == "x (your team)"  # the viewer's team first
     front = next(t for t in figure["data"] if t["name"].startswith("Pareto front"))
@@ -157,7 +159,7 @@ def test_leaderboard_scatter_has_the_front_and_the_band() -> None:
     band = figure["layout"]["shapes"][0]
     assert band["x0"] == pytest.approx(95) and band["x1"] == pytest.approx(105)
     assert figure["layout"]["yaxis"]["title"]["text"] == "top-1 error (%)"
-    empty = leaderboard_scatter([{"conv_macs": 1, "top1_error_mean": None}])
+    empty = leaderboard_scatter([{"conv_macs": 1, "top1_error_mean": None}], cost_axis(None))
     assert "No finished training results" in empty["layout"]["annotations"][0]["text"]
 
 

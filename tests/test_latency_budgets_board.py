@@ -194,3 +194,26 @@ def test_service_function_matches_http(client, settings, team) -> None:
     assert direct == get(client, team, budget, protocol=protocol)
     assert [x["architecture_id"] for x in direct["entries"]] == [a["id"]]
     assert [x["architecture_id"] for x in direct["predicted"]] == [b["id"]]
+
+
+def test_the_figure_of_a_time_budget_plots_error_against_measured_time(client, settings, team) -> None:
+    side, protocol = 43, f"digits/{uuid.uuid4().hex[:6]}"
+    measured, unmeasured = design(client, team, side), design(client, team, side)
+    profile, budget = latency_budget(client, settings, team, side, measured)
+    for arch in (measured, unmeasured):
+        results(settings, arch, protocol, [2.0, 3.0])
+    benchmark(settings, measured, profile["device"], NEAR_MS * 1.02)
+    response = client.get(
+        "/api/v1/figures/leaderboard", params={"budget_id": budget["id"]}, headers=team.headers
+    )
+    assert response.status_code == 200, response.text
+    figure = response.json()["figure"]
+    assert figure["layout"]["title"]["text"].endswith("error against measured time")
+    assert "batch-1 latency on" in figure["layout"]["xaxis"]["title"]["text"]
+    points = [trace for trace in figure["data"] if trace.get("mode") == "markers+text"]
+    assert [x for trace in points for x in trace["x"]] == [pytest.approx(NEAR_MS * 1.02)]  # not the predicted
+    bars = points[0]["error_x"]
+    assert bars["arrayminus"][0] == pytest.approx(NEAR_MS * 1.02 * 0.1) and bars["array"][0] > 0  # p10-p90
+    band = next(shape for shape in figure["layout"]["shapes"] if shape["type"] == "rect")
+    assert (band["x0"], band["x1"]) == pytest.approx((NEAR_MS * 0.9, NEAR_MS * 1.1))
+    assert band["name"] == "budget's band (±10% of its time)"

@@ -19,7 +19,7 @@ from app.arch.spec import InputShape
 from app.cli import main as cli
 from app.db import session_scope, utcnow
 from app.figures.curves import training_curves
-from app.figures.scatter import leaderboard_scatter
+from app.figures.scatter import cost_axis, leaderboard_scatter
 from app.jobs import lifecycle
 from app.jobs.models import Job, Result
 from app.jobs.params import TrainParams
@@ -233,7 +233,9 @@ def test_the_leaderboard_scatter_has_legend_entries_and_labels() -> None:
          "top1_error_std": 0.1, "seeds": 2, "protocol": "p", "rank": i + 1}
         for i, (name, c, e) in enumerate((("F-run", 5_700_000, 3.3), ("B-run", 5_650_000, 4.1)))
     ]  # fmt: skip
-    figure = leaderboard_scatter(entries, {"reference_conv_macs": 5_720_832, "tolerance": 0.05}, "t")
+    figure = leaderboard_scatter(
+        entries, cost_axis({"reference_conv_macs": 5_720_832, "tolerance": 0.05}), "t"
+    )
     legend = [s["name"] for s in figure["layout"]["shapes"] if s.get("showlegend")]
     assert len(legend) == 2 and any("reference" in n for n in legend) and any("band" in n for n in legend)
     team = figure["data"][0]

@@ -22,7 +22,7 @@ from app.fields import IdQuery, Printable
 from app.figures import costs, curves
 from app.figures.benchmark import benchmark_layers, benchmark_rows
 from app.figures.relation_graph import relation_graph
-from app.figures.scatter import leaderboard_scatter
+from app.figures.scatter import cost_axis, leaderboard_scatter, time_axis
 from app.figures.schemas import (
     BenchmarkFigure,
     CurvesFigure,
@@ -130,10 +130,14 @@ def leaderboard(
     team_name: Annotated[str | None, Query(alias="team", max_length=64), Printable] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> JSONResponse:
-    """Top-1 error against conv MACs for the leaderboard's entries, with the Pareto front and the
-    budget's tolerance band."""
+    """Top-1 error of the leaderboard's ranked entries against conv MACs, or for a time budget
+    against their measured time on its device, with the Pareto front and the tolerance band."""
     out = board(session, team, budget_id, protocol, team_name, limit)
     budget = out.budget.model_dump()
     entries = [entry.model_dump() for entry in out.entries]
-    title = f"{budget['name']}: error against cost"
-    return JSONResponse({"figure": leaderboard_scatter(entries, budget, title)})
+    if out.measure.metric == "macs":
+        x, against = cost_axis(budget), "cost"
+    else:
+        x, against = time_axis(out.measure.model_dump(), budget["tolerance"]), "measured time"
+    title = f"{budget['name']}: error against {against}"
+    return JSONResponse({"figure": leaderboard_scatter(entries, x, title)})
