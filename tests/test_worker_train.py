@@ -20,8 +20,9 @@ from worker.progress import EpochMetrics
 from worker.train import TrainOutcome, learning_rate, train
 
 SPEC = presets()["A-s36"].spec
-# A-s36 is a deep plain net: it needs a few hundred SGD steps to leave chance on digits.
-LEARNS = dict(batch_size=8, lr=0.02, seed=0)
+# The default protocol at batch 16 leaves chance on digits within two epochs on 1 or 2 threads
+# (batch 8 stalled at ln 10 on 2 threads with seed 0: the thread count changes the arithmetic).
+LEARNS = dict(batch_size=16, seed=0)
 
 
 def run(params: TrainParams, tmp_path: Path, checkpoint: Path | None = None, should_stop=lambda: False):
