@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -89,6 +92,18 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """The `responses=` of a route: each error status it can answer, with the one envelope model,
     so the OpenAPI schema states what the API really sends (docs/design.md, "Errors")."""
     return {code: {"model": ErrorEnvelope, "description": _MEANING[code]} for code in codes}
+
+
+def declare_unavailable(router: APIRouter, session: Callable[..., Any]) -> None:
+    """Every route that takes a database `session` can answer 503 while the database is down, so
+    its OpenAPI operation says so; done here for all of them rather than route by route."""
+    for route in router.routes:
+        if isinstance(route, APIRoute) and _depends_on(route.dependant, session):
+            route.responses.setdefault(503, responses(503)[503])
+
+
+def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    return any(d.call is call or _depends_on(d, call) for d in dependant.dependencies)
 
 
 def status_of(error: DomainError) -> int:

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from app import docs, errors
 from app.architectures.router import router as architectures_router
 from app.budgets.router import router as budgets_router
+from app.deps import get_session
 from app.designs.router import router as designs_router
 from app.figures.router import router as figures_router
 from app.figures.study_router import router as study_figures_router
@@ -35,6 +36,9 @@ from app.vocabulary.router import router as vocabulary_router
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 API = "/api/v1"
+ROUTERS = [designs_router, figures_router, teams_router, architectures_router, budgets_router, leaderboard_router,
+           jobs_router, vocabulary_router, interchange_router, profiles_router, studies_router,
+           study_figures_router]  # fmt: skip
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -70,18 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(errors.BodyLimit, max_bytes=settings.max_body_bytes, larger=imports)
     app.add_middleware(BodyTimeout, timeout_s=settings.body_timeout_s)  # docs/design.md, "Serving"
     app.add_middleware(SecurityHeaders)  # added last: outermost, so the 413s get the headers too
-    app.include_router(designs_router, prefix=API)
-    app.include_router(figures_router, prefix=API)
-    app.include_router(teams_router, prefix=API)
-    app.include_router(architectures_router, prefix=API)
-    app.include_router(budgets_router, prefix=API)
-    app.include_router(leaderboard_router, prefix=API)
-    app.include_router(jobs_router, prefix=API)
-    app.include_router(vocabulary_router, prefix=API)
-    app.include_router(interchange_router, prefix=API)
-    app.include_router(profiles_router, prefix=API)
-    app.include_router(studies_router, prefix=API)
-    app.include_router(study_figures_router, prefix=API)
+    for router in ROUTERS:
+        errors.declare_unavailable(router, session=get_session)
+        app.include_router(router, prefix=API)
     app.include_router(health_router)
     docs.install(app)
 

@@ -139,6 +139,24 @@ def test_team_routes_declare_401(path, method) -> None:
     assert "401" in OPENAPI["paths"][path][method]["responses"]
 
 
+def test_every_route_that_reads_the_database_declares_503() -> None:
+    # a team's token is looked up in the database, so every authenticated route can meet an outage
+    operations = [
+        (path, method, op["responses"])
+        for path, item in OPENAPI["paths"].items()
+        for method, op in item.items()
+    ]
+    authenticated = [(path, method) for path, method, answers in operations if "401" in answers]
+    assert len(authenticated) > 30
+    for path, method, answers in operations:
+        if "401" in answers or path.startswith("/api/v1/device-profiles"):
+            assert "503" in answers, (method, path)
+            assert answers["503"]["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/ErrorEnvelope"
+            }
+    assert "503" not in OPENAPI["paths"]["/api/v1/presets"]["get"]["responses"]  # needs no database
+
+
 def test_every_error_response_is_the_envelope() -> None:
     errors = [
         (path, method, status, response)

@@ -96,6 +96,27 @@ def test_a_body_not_sent_as_json_says_which_content_type(
     assert (content_type or "no Content-Type") in response.json()["detail"]
 
 
+# A notation integer longer than Python's int-string limit (4,300 digits) is a notation error at its
+# position, on every endpoint that parses notation: each takes it as a spec source.
+LONG = "(3," + "9" * 4301 + ")"
+NOTATION_BODIES = {
+    "complexity": ("POST", "/complexity", {"notation": LONG}, "notation"),
+    "replacements": ("POST", "/replacements", {"notation": LONG, "first": 1, "last": 1, "size": 3}, "notation"),
+    "relations": ("POST", "/relations", {"specs": [{"name": "m", "notation": LONG}]}, "specs[0].notation"),
+    "architectures": ("POST", "/architectures", {"name": "long", "notation": LONG}, "notation"),
+    "studies": ("POST", "/studies", {"name": "long", "models": [{"name": "m", "notation": LONG}]},
+                "models[0].notation"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(NOTATION_BODIES))
+def test_a_notation_integer_over_the_int_string_limit_is_a_422_at_its_position(client, team, case) -> None:
+    method, path, body, field = NOTATION_BODIES[case]
+    response = client.request(method, f"{API}{path}", json=body, headers=team.headers)
+    assert_envelope(response, 422, field, "")
+    assert response.json()["position"] == 3, response.json()
+
+
 # --- 3. One rule for strings ------------------------------------------------------------------
 
 BAD_CHARACTERS = {

@@ -30,7 +30,7 @@ router = APIRouter(prefix="/architectures", tags=["architectures"])
     "",
     status_code=201,
     response_model=ArchitectureCreated,
-    responses=responses(401, 409, 413, 422, 429, 503),
+    responses=responses(401, 409, 413, 422, 429),
 )
 def create(
     body: ArchitectureCreate,

@@ -24,9 +24,7 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 J = TypeVar("J", bound=JobOut)
 
 
-@router.post(
-    "", status_code=201, response_model=Submitted, responses=responses(401, 403, 409, 413, 422, 429, 503)
-)
+@router.post("", status_code=201, response_model=Submitted, responses=responses(401, 403, 409, 413, 422, 429))
 def submit(
     body: JobRequest,
     team: TeamDep,

@@ -22,7 +22,7 @@ from app.teams.deps import TeamDep
 router = APIRouter(prefix="/studies", tags=["studies"])
 
 
-@router.post("", status_code=201, response_model=StudyOut, responses=responses(401, 409, 413, 422, 429, 503))
+@router.post("", status_code=201, response_model=StudyOut, responses=responses(401, 409, 413, 422, 429))
 def create(
     body: StudyCreate,
     team: TeamDep,
