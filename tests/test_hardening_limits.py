@@ -183,18 +183,24 @@ def test_a_budget_does_not_reveal_a_private_reference(client: TestClient, settin
     budget = client.post("/api/v1/budgets", json=body, headers=owner.headers).json()
     assert budget["reference_architecture_id"] == private["id"]
 
-    def seen_by(team: TeamLogin) -> tuple[dict, dict]:
-        listed = next(
+    def seen_by(team: TeamLogin) -> tuple[list[dict], httpx.Response]:
+        listed = [
             b for b in client.get("/api/v1/budgets", headers=team.headers).json() if b["id"] == budget["id"]
+        ]
+        return listed, client.get(
+            "/api/v1/leaderboard", params={"budget_id": budget["id"]}, headers=team.headers
         )
-        board = client.get("/api/v1/leaderboard", params={"budget_id": budget["id"]}, headers=team.headers)
-        return listed, board.json()["budget"]
 
-    for seen in seen_by(rival):
-        assert seen["reference_architecture_id"] is None
-        # the cost band stays public: it is what the budget is
-        assert seen["reference_conv_macs"] == private["conv_macs"] and seen["input_side"] == 36
-    assert all(seen["reference_architecture_id"] == private["id"] for seen in seen_by(owner))
-    # once published, everyone may see where the budget came from
+    # neither its id nor its cost: the budget stays with the team while its reference is private
+    listed, board = seen_by(rival)
+    assert listed == [] and board.status_code == 404 and board.json()["field"] == "budget_id"
+    assert client.delete(f"/api/v1/budgets/{budget['id']}", headers=rival.headers).status_code == 404
+    listed, board = seen_by(owner)
+    assert listed[0]["reference_conv_macs"] == private["conv_macs"] and board.status_code == 200
+    # deleting the architecture would leave the budget's C without its reference's privacy
+    refused = client.delete(f"/api/v1/architectures/{private['id']}", headers=owner.headers)
+    assert refused.status_code == 409 and body["name"] in refused.json()["detail"]
+    # once published, everyone may see the budget and where it came from
     client.patch(f"/api/v1/architectures/{private['id']}", json={"published": True}, headers=owner.headers)
-    assert all(seen["reference_architecture_id"] == private["id"] for seen in seen_by(rival))
+    listed, board = seen_by(rival)
+    assert listed[0]["reference_architecture_id"] == private["id"] and board.status_code == 200

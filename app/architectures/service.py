@@ -30,6 +30,8 @@ from app.teams.models import Team
 # Jobs depend on architectures, not the reverse (docs/design.md, "Layers and imports"): only the
 # foreign key that jobs hold to us is read here, through this one column, not app.jobs.models.
 _jobs = table("jobs", column("architecture_id", Integer))
+# ...and budgets made from an architecture (a budget shows its reference's C: docs/design.md, "Quotas")
+_budgets = table("budgets", column("reference_architecture_id", Integer), column("name", String))
 # ...and, the same way, the columns of results that the list's "best error" and "runs" read
 _results = table(
     "results",
@@ -180,8 +182,17 @@ def update(session: Session, team: Team, row: Architecture, body: ArchitectureUp
 
 
 def delete(session: Session, row: Architecture) -> None:
-    """`row` is the team's own (app.architectures.deps.OwnArchitecture); refused once a job has used it."""
+    """`row` is the team's own (app.architectures.deps.OwnArchitecture); refused once a job has used
+    it, or while a budget is made from it: the budget would outlive the privacy of its reference."""
     if session.scalar(select(exists().where(_jobs.c.architecture_id == row.id))):
         raise _used(row.id)
+    budget = session.scalar(
+        select(_budgets.c.name).where(_budgets.c.reference_architecture_id == row.id).limit(1)
+    )
+    if budget is not None:
+        raise Conflict(
+            f"architecture {row.id} is the reference of budget {budget!r}; delete the budget first",
+            "architecture_id",
+        )
     session.delete(row)
     commit(session, _used(row.id))  # a job was submitted for it meanwhile (jobs.architecture_id is RESTRICT)

@@ -14,7 +14,8 @@ METRIC_UNITS = {"macs": "MAC", "latency_ms": "ms", "throughput": "images/s"}
 
 class Budget(Base):
     """A budget: a reference and a tolerance. Budgets are shared by all teams (the leaderboard
-    ranks everyone's published models per budget); only the creator may delete one.
+    ranks everyone's published models per budget), except one made from a private architecture;
+    only the creator may delete one.
 
     `metric` "macs" (every budget made before time budgets): a reference cost C. "latency_ms" and
     "throughput": a time on a device profile, batch-1 milliseconds or images/s at `batch_size`,

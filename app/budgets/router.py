@@ -1,4 +1,5 @@
-"""Budgets, shared by all teams: the leaderboard ranks models within one of them."""
+"""Budgets, shared by all teams unless made from a private architecture: the leaderboard ranks
+models within one of them."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import math
 from fractions import Fraction
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.arch.analysis import analyse
@@ -33,8 +33,26 @@ from app.teams import quota
 from app.teams.models import Team
 
 
-def get_budget(session: Session, budget_id: int, field: str = "budget_id") -> Budget:
-    budget = session.get(Budget, budget_id)
+def _visible_to(viewer: Team) -> ColumnElement[bool]:
+    """Budgets are shared, except one made from a private architecture: a budget shows its
+    reference's C, so only the teams that may see that architecture (its own, or all once it is
+    published) and the budget's creator see it (docs/design.md, "Quotas")."""
+    return or_(
+        Budget.team_id == viewer.id,
+        Budget.reference_architecture_id.is_(None),
+        Architecture.team_id == viewer.id,
+        Architecture.published.is_(True),
+    )
+
+
+def _as_seen(viewer: Team) -> Select[Budget]:
+    reference = Architecture.id == Budget.reference_architecture_id
+    return select(Budget).outerjoin(Architecture, reference).where(_visible_to(viewer))
+
+
+def get_budget(session: Session, viewer: Team, budget_id: int, field: str = "budget_id") -> Budget:
+    """The budget if `viewer` may see it; NotFound naming `field` otherwise."""
+    budget = session.scalar(_as_seen(viewer).where(Budget.id == budget_id))
     if budget is None:
         raise NotFound(f"no budget {budget_id}", field)
     return budget
@@ -42,7 +60,7 @@ def get_budget(session: Session, budget_id: int, field: str = "budget_id") -> Bu
 
 def own_budget(session: Session, team: Team, budget_id: int) -> Budget:
     """For deletes: the budget must be one `team` created; built-ins belong to nobody."""
-    budget = get_budget(session, budget_id)
+    budget = get_budget(session, team, budget_id)
     if budget.team_id is None:
         raise Forbidden(f"budget {budget_id} is built in and cannot be deleted", "budget_id")
     if budget.team_id != team.id:
@@ -68,35 +86,9 @@ def time_within(budget: Budget, value: float) -> bool:
     return reference * (1 - tolerance) <= Fraction(value) <= reference * (1 + tolerance)
 
 
-def _shown_reference(viewer: Team) -> ColumnElement[int | None]:
-    """The budget's reference architecture id if the viewer may see that architecture (its own, or
-    published), else null: a budget is public, a private architecture is not. The cost band stays
-    public, as it is what the budget is (docs/design.md, "Quotas")."""
-    visible = or_(Architecture.team_id == viewer.id, Architecture.published.is_(True))
-    return case((visible, Budget.reference_architecture_id), else_=None)
-
-
-def _as_seen(viewer: Team) -> Select[Budget, int | None]:
-    return select(Budget, _shown_reference(viewer)).outerjoin(
-        Architecture, Architecture.id == Budget.reference_architecture_id
-    )
-
-
-def _out(budget: Budget, reference_architecture_id: int | None) -> BudgetOut:
-    out = BudgetOut.model_validate(budget)
-    return out.model_copy(update={"reference_architecture_id": reference_architecture_id})
-
-
-def budget_out(session: Session, viewer: Team, budget: Budget) -> BudgetOut:
-    """`budget` as `viewer` sees it."""
-    budget_row, reference = session.execute(_as_seen(viewer).where(Budget.id == budget.id)).one()
-    return _out(budget_row, reference)
-
-
 def list_budgets(session: Session, viewer: Team) -> list[BudgetOut]:
-    return [
-        _out(budget, reference) for budget, reference in session.execute(_as_seen(viewer).order_by(Budget.id))
-    ]
+    budgets = session.scalars(_as_seen(viewer).order_by(Budget.id))
+    return [BudgetOut.model_validate(budget) for budget in budgets]
 
 
 def _square_side(height: int, width: int, field: str) -> int:

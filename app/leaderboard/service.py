@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.architectures.models import Architecture
-from app.budgets.service import budget_out, get_budget, macs_range
+from app.budgets.schemas import BudgetOut
+from app.budgets.service import get_budget, macs_range
 from app.jobs.models import Result
 from app.leaderboard.aggregate import JOINED, competing, entry, grouped, sample_std, with_architecture
 from app.leaderboard.schemas import LeaderboardOut, Measure
@@ -39,7 +40,7 @@ def board(
     equal means share a rank. `protocol` and `team_name` filter when given (an empty string is no
     filter); `protocols` lists every protocol on the board whatever the filters. Raises
     NotFound for an unknown budget."""
-    budget = get_budget(session, budget_id)
+    budget = get_budget(session, viewer_team, budget_id)
     if budget.metric != "macs":
         return time_board(session, viewer_team, budget, protocol, team_name, limit)
     low, high = macs_range(budget)
@@ -53,7 +54,7 @@ def board(
     # every benchmark of each architecture, per device and protocol (app.leaderboard.timings)
     benchmarks = benchmark_timings(session, list({row.architecture_id for row in rows}))
     return LeaderboardOut(
-        budget=budget_out(session, viewer_team, budget),
+        budget=BudgetOut.model_validate(budget),
         measure=Measure.of(budget),
         protocols=list(protocols),
         entries=[

@@ -26,7 +26,8 @@ from app.arch.analysis import analyse
 from app.arch.spec import Spec
 from app.architectures.models import Architecture
 from app.budgets.models import Budget
-from app.budgets.service import budget_out, time_within
+from app.budgets.schemas import BudgetOut
+from app.budgets.service import time_within
 from app.exceptions import Invalid
 from app.jobs.params import BenchmarkParams
 from app.jobs.results import BenchmarkDetails
@@ -153,7 +154,7 @@ def time_board(
         return entry(row, viewer, budget, found, None, predicted=True, predicted_ms=ms, time_ratio=time_ratio)
 
     return LeaderboardOut(
-        budget=budget_out(session, viewer, budget),
+        budget=BudgetOut.model_validate(budget),
         measure=Measure.of(budget),
         protocols=sorted({row.protocol for row in inside}),
         entries=[ranked_entry(row) for row in ranked],
