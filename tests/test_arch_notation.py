@@ -109,3 +109,4 @@ def test_huge_numbers_are_a_notation_error(text: str) -> None:
     with pytest.raises(NotationError) as caught:
         parse(text)
     assert caught.value.loc == ("notation",) and caught.value.position > 0
+    assert len(str(caught.value)) < 300  # a long token is quoted cut short, with its length

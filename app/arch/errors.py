@@ -29,13 +29,21 @@ class NotationError(SpecError):
             found = _TOKEN.match(text, position) if position < len(text) else None
             end = found.end() if found else position
         where = (
-            f"at position {position} ({text[position:end]!r})"
+            f"at position {position} ({quoted(text[position:end])})"
             if position < len(text)
             else f"at position {position} (the end)"
         )
         super().__init__(f"{where}: {message}", ("notation",))
         self.position = position
         self.end = end
+
+
+def quoted(token: str, longest: int = 24) -> str:
+    """`token` as repr() quotes it, cut to its first `longest` characters with its length said, so
+    a message about a 4,301-digit number is not 8,000 characters long."""
+    if len(token) <= longest:
+        return repr(token)
+    return f"{token[:longest]!r}... ({len(token):,} characters)"
 
 
 # One whole token of the notation: a number, a word, or one other character (app.arch.tokens).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from app.arch.errors import NotationError
+from app.arch.errors import NotationError, quoted
 
 MAX_DIGITS = 12  # larger than any limit; longer numbers are refused before int() sees them
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<word>[A-Za-z]+)|(?P<sym>[(),/+|:×]))")
@@ -41,7 +41,7 @@ class Tokens:
 
     def fail(self, expected: str) -> NotationError:
         kind, value, position = self.peek()
-        found = "end of input" if kind == "end" else repr(value)
+        found = "end of input" if kind == "end" else quoted(value)
         return NotationError(f"expected {expected}, found {found}", position, self.text)
 
     def accept(self, value: str) -> bool:
