@@ -67,7 +67,10 @@ def test_more_clients_than_connections_are_all_answered(server: Stack, settings:
     barrier = threading.Barrier(64)
 
     def client(i: int) -> list[int]:
-        with httpx.Client(base_url=server.url, headers=team.headers, timeout=120) as http:
+        # A connection per request: with the fixture's 1 s keep-alive, a thread starved for a second on
+        # a busy host would reuse a connection the server was closing (a reset, not what is tested).
+        headers = {**team.headers, "Connection": "close"}
+        with httpx.Client(base_url=server.url, headers=headers, timeout=120) as http:
             barrier.wait()
             return [http.get(paths[(i + k) % len(paths)]).status_code for k in range(4)]
 
