@@ -123,13 +123,16 @@ class Stack:
             os.killpg(process.pid, sig)
             process.wait(30)
 
-    def stop(self) -> None:
+    def stop(self, grace_s: float = 3) -> None:
+        """SIGTERM, then SIGKILL whatever is still running after `grace_s`: a Celery worker's warm
+        shutdown takes 4-10 s, and a test's processes have nothing left to finish once it is over."""
         for process in self.processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace_s
         for process in self.processes:
             try:
-                process.wait(10)
+                process.wait(max(deadline - time.monotonic(), 0.01))
             except subprocess.TimeoutExpired:
                 self.kill(process)
 
