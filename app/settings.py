@@ -64,8 +64,8 @@ class Settings(BaseSettings):
     max_import_params: int = Field(10**9, ge=1)  # weights an imported graph holds or declares
 
     # Bounded cost per request (README, "Limits"; docs/design.md, "Bounded cost")
-    max_relation_layers: int = Field(10_000, ge=512)  # unrolled layers of one search's distinct specs
-    max_relation_pairs: int = Field(10_000, ge=1)  # candidate pairs at matched cost one search compares
+    max_relation_layers: int = Field(5_000, ge=512)  # unrolled layers of one search's distinct specs
+    max_relation_pairs: int = Field(5_000, ge=1)  # candidate pairs at matched cost one search compares
     max_figure_architectures: int = Field(200, ge=0)  # a team's newest, in the relation figure
     max_figure_relations: int = Field(500, ge=1)  # edges one relation figure draws
     max_lineage_nodes: int = Field(500, ge=1)  # architectures one lineage tree returns

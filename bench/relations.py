@@ -60,10 +60,15 @@ def _variant(i: int, before: str) -> str:
     return f"{before} + pool 2 | (3,64)x4 + (1,{1 + i % 32}) + (1,{1 + i // 32})"
 
 
-def one_stage(count: int = 1000) -> Body:
+def one_stage_count() -> int:
+    """As many such specs as the layer limit lets through (at most 1,000, the request's limit)."""
+    return min(1000, LIMITS.max_relation_layers // len(parse(_variant(0, "(3,32)x2"), S36).unrolled()))
+
+
+def one_stage(count: int | None = None) -> Body:
     """`count` distinct specs that share every key but one stage's, all at matched cost: every
-    pair is a candidate (499,500 for 1,000), over the pair limit."""
-    return _body([_variant(i, "(3,32)x2") for i in range(count)])
+    pair is a candidate (153,735 for 555 specs), over the pair limit; the most work a refusal costs."""
+    return _body([_variant(i, "(3,32)x2") for i in range(count or one_stage_count())])
 
 
 def at_pair_limit(
@@ -73,7 +78,7 @@ def at_pair_limit(
     limit then allows: every pair is related, so the answer has n(n-1)/2 relations at (just
     under) the limit."""
     count = max(n for n in range(2, 2000) if n * (n - 1) // 2 <= pairs)
-    per_spec = min(512, layers // count)
+    per_spec = min(512, layers // (count + extra))  # the extra spec must pass the layer limit
     return _body([_variant(i, f"(3,32)x{per_spec - 7}") for i in range(count + extra)])
 
 
@@ -100,6 +105,12 @@ def many_pools(count: int = LIMITS.max_relation_layers // 512) -> Body:
 def over_layer_limit(count: int = 1000) -> Body:
     """`count` distinct max-layer specs: 512,000 layers, refused at the layer limit."""
     return _body([f"(3,8)x{511 - i % 400} + (1,{8 + i})" for i in range(count)])
+
+
+# Team variants that are all related, with half the pair limit's pairs: over the figure's edge
+# limit, well within the pair limit.
+EDGE_VARIANTS = max(n for n in range(2, 2000) if n * (n - 1) // 2 <= LIMITS.max_relation_pairs // 2)
+assert LIMITS.max_figure_relations < EDGE_VARIANTS * (EDGE_VARIANTS - 1) // 2
 
 
 def team_variants(count: int) -> dict[str, Spec]:
@@ -134,7 +145,7 @@ def store(database_url: str, team_id: int, specs: dict[str, Spec]) -> list[int]:
 
 CASES: dict[str, Callable[[], Body]] = {
     "identical x1000": identical,
-    "one stage x1000": one_stage,
+    "one stage, at the layer limit": one_stage,
     "at the pair limit": at_pair_limit,
     "many pools, max layers": many_pools,
     "over the layer limit": over_layer_limit,
@@ -142,7 +153,7 @@ CASES: dict[str, Callable[[], Body]] = {
 TEAMS: dict[str, Callable[[], dict[str, Spec]]] = {
     "team: max architectures, max layers": team_max,
     "team: over the pair limit": lambda: team_variants(LIMITS.max_figure_architectures),
-    "team: over the edge limit": lambda: team_variants(141),
+    "team: over the edge limit": lambda: team_variants(EDGE_VARIANTS),
 }
 
 

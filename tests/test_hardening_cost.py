@@ -122,9 +122,10 @@ def test_a_thousand_identical_max_layer_specs(design: Design) -> None:
 
 
 def test_too_many_pairs_are_refused_naming_the_limit(design: Design) -> None:
-    out = post_relations(design, worst.one_stage(1000))
+    count = worst.one_stage_count()
+    out = post_relations(design, worst.one_stage(count))
     assert out["status"] == 422 and out["field"] == "specs"
-    assert "499,500 pairs" in out["detail"] and f"{LIMITS.max_relation_pairs:,}" in out["detail"]
+    assert f"{pairs(count):,} pairs" in out["detail"] and f"{LIMITS.max_relation_pairs:,}" in out["detail"]
 
 
 def test_at_the_pair_limit_every_pair_is_related_and_one_spec_more_is_refused(design: Design) -> None:
@@ -201,10 +202,10 @@ def test_the_figure_refuses_too_many_pairs_naming_the_limit(design: Design) -> N
 
 
 def test_the_figure_refuses_too_many_edges_but_draws_a_paper_view(design: Design) -> None:
-    team = team_with(design, worst.team_variants(141))
+    team = team_with(design, worst.team_variants(worst.EDGE_VARIANTS))
     out = figure(design, team)
     assert out["status"] == 422 and out["field"] == "team"
-    drawn = pairs(141) + len(find_relations({p.name: p.spec for p in of_scale("s36")}))  # and the presets'
+    drawn = pairs(worst.EDGE_VARIANTS) + len(find_relations({p.name: p.spec for p in of_scale("s36")}))  # and the presets'
     assert f"{drawn:,} relations" in out["detail"] and f"{LIMITS.max_figure_relations:,}" in out["detail"]
     one = figure(design, team, view="1")
     assert one["status"] == 200 and {r["source"] for r in one["relations"]} <= {
