@@ -205,7 +205,8 @@ def test_the_figure_refuses_too_many_edges_but_draws_a_paper_view(design: Design
     team = team_with(design, worst.team_variants(worst.EDGE_VARIANTS))
     out = figure(design, team)
     assert out["status"] == 422 and out["field"] == "team"
-    drawn = pairs(worst.EDGE_VARIANTS) + len(find_relations({p.name: p.spec for p in of_scale("s36")}))  # and the presets'
+    presets = len(find_relations({p.name: p.spec for p in of_scale("s36")}))  # drawn too
+    drawn = pairs(worst.EDGE_VARIANTS) + presets
     assert f"{drawn:,} relations" in out["detail"] and f"{LIMITS.max_figure_relations:,}" in out["detail"]
     one = figure(design, team, view="1")
     assert one["status"] == 200 and {r["source"] for r in one["relations"]} <= {
