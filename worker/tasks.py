@@ -1,6 +1,6 @@
-"""The Celery task. Importing this module stays cheap and torch-free; the
-worker's main process imports torch once it starts (`_import_torch`), before it forks a child per
-job, and only children ever touch CUDA."""
+"""The Celery task. Importing this module stays cheap and torch-free; the worker's main process
+imports torch once it starts (`_import_torch`), before it forks a child per job, and only
+children ever touch CUDA."""
 
 from __future__ import annotations
 
@@ -57,9 +57,9 @@ def _record_death(job_id: int, worker: str, message: str) -> None:
 @worker_init.connect
 def _import_torch(**_: Any) -> None:
     """Import what every job imports in the main process, which forks a fresh child per job: a
-    child that imported them itself spent about 9 s of each job on it (torch 2.8 s, torch._dynamo,
-    which every optimizer's constructor imports, 2.4 s, the runner 1.3 s, scikit-learn's datasets
-    1.7 s, on the 2-core development machine). Importing initialises no CUDA: a CUDA context exists
+    child that imported them itself spent about 8 s of each job on it (torch 2.8 s, torch._dynamo,
+    which every optimizer's constructor imports, 2.7 s, the runner 1.3 s, scikit-learn's datasets
+    1.7 s, on the 2-core AMD development machine). Importing initialises no CUDA: a CUDA context exists
     only once a child asks for a device, and children are forked, never sharing one."""
     import sklearn.datasets  # noqa: F401  (the built-in digits)
     import torch._dynamo  # noqa: F401
