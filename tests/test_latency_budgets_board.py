@@ -19,8 +19,8 @@ from tests.conftest import TeamLogin
 from tests.test_api_leaderboard import results
 from tests.test_latency_budgets import created, new_profile
 
-# "(1,n) + gap + fc 10" on the synthetic profile: 14 us of fixed costs + 10 n fc MACs at 0.5 ns,
-# whatever the input side (its 1x1 conv costs only its fixed cost)
+# "(1,n) + gap + fc 10" on the synthetic profile: its 14 us overhead + 10 n fc MACs at 0.5 ns,
+# whatever the input side (its 1x1 conv and global pooling are next to free there)
 NEAR = "(1,100) + gap + fc 10"
 NEAR_MS = (1.4e-5 + 100 * 10 * 5e-10) * 1e3
 FAR = "(3,64) + gap + fc 10"  # a 3x3 conv of 3 -> 64 channels: milliseconds at these sides

@@ -5,12 +5,23 @@ The calibration with a real worker is in tests/test_timing_calibration.py."""
 
 from __future__ import annotations
 
+import math
 import uuid
 
 import pytest
 
 from app.arch.analysis import analyse
-from app.arch.latency import FEATURES, KindModel, LatencyModel, MacsOnly, layer_features, predict
+from app.arch.latency import (
+    FEATURES,
+    KINDS,
+    KindModel,
+    LatencyModel,
+    MacsOnly,
+    Tree,
+    layer_features,
+    predict,
+    work,
+)
 from app.arch.presets import presets
 from app.arch.spec import Spec
 from app.cli import main
@@ -21,33 +32,44 @@ from app.profiles.service import store
 from app.settings import get_settings
 from tests.jobs_support import add_architecture
 from worker.calibrate import grid
-from worker.latency_fit import Sample, fit
+from worker.latency_fit import Timed, fit
 
 SPEC = presets()["A-s36"].spec
-# seconds per unit of each feature; every other coefficient is 0
-CONV = {"one": 2e-6, "macs_k3": 1e-9, "macs_k5": 3e-9, "macs_k7": 2e-9, "macs_k2": 1.5e-9}
-OTHER = {"maxpool": {"one": 1e-6}, "avgpool": {"one": 1e-6}, "spp": {"one": 3e-6}, "gap": {"one": 1e-6},
-         "fc": {"one": 1e-6, "macs": 5e-10}}  # fmt: skip
-OVERHEAD_S, PER_MAC_S, FIXED_S = 1e-5, 2e-9, 1e-4
+# A synthetic device: seconds per unit of work (MACs for conv and fc, bytes for the others), with
+# one tree on the filter size: 1x1 convs next to free, filters over 3x3 three times slower per MAC.
+# Global pooling is next to free too, so "(1,n) + gap + fc 10" takes the overhead and its fc's MACs
+# whatever the input side (tests/test_latency_budgets_board.py).
+PER_UNIT_S = {"conv": 1e-9, "fc": 5e-10, "maxpool": 2e-10, "avgpool": 3e-10, "spp": 4e-10, "gap": 1e-22}
+POINTWISE_FACTOR, LARGE_FILTER_FACTOR = 1e-13, 3.0
+OVERHEAD_S, PER_MAC_S, FIXED_S = 1.4e-5, 2e-9, 1e-4
+SIZE = FEATURES.index("filter_size")
 
 
 def synthetic_model() -> LatencyModel:
-    coefficients = {"conv": CONV, **OTHER}
+    by_size = Tree(feature=[SIZE, -1, SIZE, -1, -1], threshold=[1.5, 0, 3.5, 0, 0], left=[1, -1, 3, -1, -1],
+                   right=[2, -1, 4, -1, -1], value=[0, math.log(POINTWISE_FACTOR), 0, 0, math.log(LARGE_FILTER_FACTOR)])  # fmt: skip
     kinds = {
-        kind: KindModel(features=list(names), coef=[coefficients[kind].get(name, 0.0) for name in names])
-        for kind, names in FEATURES.items()
+        kind: KindModel(base=math.log(PER_UNIT_S[kind]), rate=1.0, trees=[by_size] if kind == "conv" else [])
+        for kind in KINDS
     }
     return LatencyModel(element_bytes=4, overhead_s=OVERHEAD_S, kinds=kinds,
                         baseline=MacsOnly(per_mac_s=PER_MAC_S, fixed_s=FIXED_S))  # fmt: skip
 
 
-def expected_layer_s(kind: str, kernel: int | None, macs: int) -> float:
-    """The synthetic model's time of a layer, written out from its coefficients."""
+def expected_layer_s(kind: str, kernel: int | None, units: float) -> float:
+    """The synthetic device's time of a layer, written out."""
+    factor = 1.0
     if kind == "conv":
-        return CONV["one"] + macs * CONV[f"macs_k{kernel}"]
-    if kind == "fc":
-        return OTHER["fc"]["one"] + macs * OTHER["fc"]["macs"]
-    return OTHER[kind]["one"]
+        factor = POINTWISE_FACTOR if kernel == 1 else LARGE_FILTER_FACTOR if (kernel or 0) > 3 else 1.0
+    return PER_UNIT_S[kind] * units * factor
+
+
+def units_of(layer: dict) -> float:
+    """A layer's work, from the API's report: MACs, or bytes read and written at float32."""
+    if layer["kind"] in ("conv", "fc"):
+        return max(layer["macs"], 1)
+    hw = lambda side: side[0] * side[1] if side else 1  # noqa: E731
+    return 4 * (layer["in_channels"] * hw(layer["in_hw"]) + layer["out_channels"] * hw(layer["out_hw"]))
 
 
 def profile_data(name: str, device: str = "Test CPU") -> ProfileData:
@@ -66,43 +88,47 @@ def profile(settings) -> dict:
         return {"id": row.id, "name": name}
 
 
-def test_predictions_follow_the_coefficients() -> None:
+def test_predictions_follow_the_trees() -> None:
     analysis = analyse(SPEC)
     out = predict(analysis, synthetic_model())
-    layers = [expected_layer_s(r.kind, r.kernel, r.macs) for r in analysis.layers]
+    layers = [expected_layer_s(r.kind, r.kernel, work(r, 4)) for r in analysis.layers]
     assert [t.name for t in out.layers] == [r.name for r in analysis.layers]
     assert [t.seconds for t in out.layers] == pytest.approx(layers, rel=1e-12)
     assert out.total_s == pytest.approx(OVERHEAD_S + sum(layers), rel=1e-12)
     assert out.baseline_s == pytest.approx(PER_MAC_S * analysis.conv_macs + FIXED_S)
 
 
-def test_the_fit_recovers_a_linear_device() -> None:
-    """Timings made by a known model (no clock): the fit predicts them, and networks, back."""
+def _timed(spec: Spec, network: bool, device: LatencyModel) -> Timed:
+    """What a calibration would measure on `device` (no clock)."""
+    analysis = analyse(spec)
+    predicted = predict(analysis, device)
+    layer_s = [t.seconds for t in predicted.layers]
+    return Timed(analysis, layer_s, sum(layer_s) + (OVERHEAD_S if network else 0.0), network)
+
+
+def test_the_fit_recovers_a_known_device() -> None:
+    """Timings made by a known model: the fitted trees, read back by the API's evaluator, predict
+    networks they never saw."""
     true = synthetic_model()
-    samples = []
-    for item in grid("standard"):
-        analysis = analyse(Spec(input=item.input, layers=[item.layer]))
-        samples.append(Sample(analysis, predict(analysis, true).total_s - OVERHEAD_S))
-    networks = [
-        (analyse(presets()[n].spec), predict(analyse(presets()[n].spec), true).total_s)
-        for n in ("A-s36", "J-s36")
+    timed = [_timed(Spec(input=item.input, layers=[item.layer]), False, true) for item in grid("standard")]
+    timed += [
+        _timed(presets()[name].spec, True, true) for name in ("A-s36", "C-s36", "J-s36", "F-s36", "E-s36")
     ]
-    model, quality = fit(samples, networks, element_bytes=4, elapsed_s=1.0)
-    assert quality.layers == len(samples) and quality.networks == 2
-    assert quality.layer_within_10 == 1.0 and quality.layer_median_abs_error < 1e-6
-    assert model.overhead_s == pytest.approx(OVERHEAD_S, rel=1e-3)
-    for name in ("B-s36", "E-s36"):  # networks it never saw
+    model, quality = fit(timed, element_bytes=4, elapsed_s=1.0)
+    assert quality.layers == sum(len(t.layer_s) for t in timed) and quality.networks == 5
+    assert quality.layer_within_10 == 1.0 and quality.layer_median_abs_error < 1e-3
+    assert model.overhead_s == pytest.approx(OVERHEAD_S, rel=1e-6)
+    for name in ("B-s36", "D-s36"):  # networks it never saw
         analysis = analyse(presets()[name].spec)
         assert predict(analysis, model).total_s == pytest.approx(predict(analysis, true).total_s, rel=1e-3)
-    assert all(c >= 0 for kind in model.kinds.values() for c in kind.coef)
-    assert set(model.kinds) == set(FEATURES)  # every layer kind is in the standard grid
+    assert set(model.kinds) == set(KINDS)  # every layer kind is in the standard grid
 
 
 def test_features_are_documented_and_complete() -> None:
     analysis = analyse(SPEC)
     for report, layer in zip(analysis.layers, [layer for _, layer in SPEC.unrolled()], strict=True):
-        assert set(layer_features(report, layer, 4)) == set(FEATURES[report.kind])
-    assert {item.layer.type for item in grid("tiny")} == set(FEATURES)
+        assert len(layer_features(report, layer)) == len(FEATURES)
+    assert {item.layer.type for item in grid("tiny")} == set(KINDS)
 
 
 def test_profiles_are_stored_and_listed(client, settings, profile) -> None:
@@ -111,8 +137,12 @@ def test_profiles_are_stored_and_listed(client, settings, profile) -> None:
     assert (item["id"], item["name"], item["device"], item["dtype"], item["batch_size"]) == (
         profile["id"], profile["name"], "Test CPU", "float32", 1,
     )  # fmt: skip
-    assert item["model"] == synthetic_model().model_dump(mode="json")
+    assert "model" not in item  # a page of profiles would carry megabytes of trees
     assert item["fit"]["layer_within_10"] == 0.8 and item["job_id"] is None
+    one = client.get(f"/api/v1/device-profiles/{profile['id']}").json()
+    assert one["model"] == synthetic_model().model_dump(mode="json") and one["name"] == profile["name"]
+    missing = client.get("/api/v1/device-profiles/2147483000")
+    assert missing.status_code == 404 and missing.json()["field"] == "profile_id"
     # the same name again: the newest is listed first and is the one a name resolves to
     with session_scope(settings.database_url) as session:
         newer = store(session, profile_data(profile["name"], device="Other CPU")).id
@@ -133,7 +163,7 @@ def test_complexity_adds_predicted_time(client, profile) -> None:
         response = client.post("/api/v1/complexity", json={"preset": "A-s36", "device_profile": ref})
         assert response.status_code == 200, response.text
         out = response.json()
-        layers = [expected_layer_s(r["kind"], r["kernel"], r["macs"]) for r in out["layers"]]
+        layers = [expected_layer_s(r["kind"], r["kernel"], units_of(r)) for r in out["layers"]]
         assert [r["predicted_ms"] for r in out["layers"]] == pytest.approx([t * 1e3 for t in layers])
         assert [r["time_share"] for r in out["layers"]] == pytest.approx([t / sum(layers) for t in layers])
         assert out["predicted_ms"] == pytest.approx((OVERHEAD_S + sum(layers)) * 1e3)
@@ -156,6 +186,24 @@ def test_an_unknown_or_bad_profile_is_a_422_naming_it(client, ref, message) -> N
     assert response.json()["field"] == "device_profile" and message in response.json()["detail"]
 
 
+def test_a_profile_of_the_old_linear_model_asks_for_a_new_calibration(client, settings, profile) -> None:
+    """Version 1 models (linear per kind) are still stored where a device was calibrated before
+    version 2: they are listed, and predicting with one is a 422 that says what to do."""
+    name = f"old-{uuid.uuid4().hex[:8]}"
+    with session_scope(settings.database_url) as session:
+        row = store(session, profile_data(name))
+        row.model = {"version": 1, "element_bytes": 4, "overhead_s": 1e-5, "kinds": {}, "baseline": {}}
+        session.commit()
+        old_id = row.id
+    response = client.post("/api/v1/complexity", json={"preset": "A-s36", "device_profile": name})
+    assert response.status_code == 422 and response.json()["field"] == "device_profile"
+    assert (
+        "version 1" in response.json()["detail"] and "calibrate the device again" in response.json()["detail"]
+    )
+    assert client.get(f"/api/v1/device-profiles/{old_id}").json()["model"]["version"] == 1
+    assert client.get("/api/v1/device-profiles", params={"name": name}).json()["total"] == 1
+
+
 def test_the_cli_prints_predicted_time(capsys, monkeypatch, settings, profile) -> None:
     monkeypatch.setenv("ISOCOST_DATABASE_URL", settings.database_url)
     get_settings.cache_clear()
@@ -163,7 +211,7 @@ def test_the_cli_prints_predicted_time(capsys, monkeypatch, settings, profile) -
         assert main(["complexity", "A-s36", "--device-profile", profile["name"]]) == 0
         out = capsys.readouterr().out
         expected = (
-            OVERHEAD_S + sum(expected_layer_s(r.kind, r.kernel, r.macs) for r in analyse(SPEC).layers)
+            OVERHEAD_S + sum(expected_layer_s(r.kind, r.kernel, work(r, 4)) for r in analyse(SPEC).layers)
         ) * 1e3
         assert f"predicted latency      {expected:.3f} ms at batch 1" in out
         assert f"#{profile['id']} {profile['name']}: Test CPU, float32" in out

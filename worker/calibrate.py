@@ -1,11 +1,12 @@
-"""Calibrating the worker's device (docs/design.md, "Device profiles"): time a grid of single
-layers at batch 1 (convs over filter sizes 1-7, strides 1 and 2, channel counts and map sizes;
-max and average pools; SPP; global average pooling; fc), time a few whole networks for the fixed
-per-network overhead, fit the latency model (`worker.latency_fit`) and return the profile.
+"""Calibrating the worker's device (docs/design.md, "Device profiles"): time, at batch 1, every
+layer of whole networks inside their forward passes (presets and seeded random networks of the
+sizes the editor's users draw), and a grid of single layers for range (convs over filter sizes
+1-7, strides 1 and 2, channel counts and map sizes; max and average pools; SPP; global average
+pooling; fc); fit the latency model (`worker.latency_fit`) and return the profile.
 
-The grid is fixed and seeded, so two calibrations time the same layers. Each layer is built by
-`worker.build` exactly as it is inside a network (conv + ReLU, pools, fc), and timed by
-`worker.timer` as benchmarks are.
+The grid and the networks are fixed and seeded, so two calibrations time the same layers. Each
+layer is built by `worker.build` exactly as it is inside a network (conv + ReLU, pools, fc), and
+timed by `worker.timer` (`Timer.in_sequence`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import torch
 
-from app.arch.analysis import Analysis, analyse
+from app.arch.analysis import analyse
 from app.arch.errors import SpecError
 from app.arch.latency import ELEMENT_BYTES
 from app.arch.presets import presets
@@ -28,7 +29,7 @@ from app.jobs.params import CalibrateParams
 from app.profiles.data import ProfileData
 from worker.build import build_model
 from worker.device import device_name, device_provenance, resolve_device
-from worker.latency_fit import Sample, fit
+from worker.latency_fit import Timed, fit
 from worker.timer import Plan, Timer
 
 AnyLayer = Conv | Pool | SPP | GlobalAvgPool | FC
@@ -41,7 +42,7 @@ MAX_GRID_MACS = 600_000_000  # a grid layer over this is drawn again: it would o
 CONVS_PER_SHAPE = {"standard": 10, "tiny": 0}  # per (filter size, stride)
 # whole networks: presets, and random ones (seeded) of the sizes the editor's users draw
 NETWORKS = {"standard": ["A-s36", "B-s36", "C-s36", "E-s36", "F-s36", "J-s36"], "tiny": ["A-s36"]}
-RANDOM_NETWORKS = {"standard": 30, "tiny": 0}
+RANDOM_NETWORKS = {"standard": 150, "tiny": 0}  # about 2,000 conv layers in context
 NETWORK_SEED = 7
 MAX_NETWORK_MACS = 1_500_000_000  # keeps one network's timing to seconds on a CPU
 
@@ -169,16 +170,24 @@ class DeviceTimer:
             return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return nullcontext()
 
-    def seconds(self, spec: Spec, layer_alone: bool = False) -> float:
-        """The median batch-1 time of `spec`'s network, or with `layer_alone` of its one layer's
-        module alone (as a network calls it: the network's own call is the overhead)."""
+    def _built(self, spec: Spec) -> tuple[torch.nn.Sequential, torch.Tensor]:
         torch.manual_seed(0)
         model = build_model(spec).to(self.device, memory_format=self.layout).eval()  # type: ignore[call-overload]
-        call = model[0] if layer_alone else model
         shape = (1, spec.input.channels, spec.input.height, spec.input.width)
-        images = torch.randn(shape).to(self.device).contiguous(memory_format=self.layout)
+        return model, torch.randn(shape).to(self.device).contiguous(memory_format=self.layout)
+
+    def seconds(self, spec: Spec) -> float:
+        """The median batch-1 time of `spec`'s network."""
+        model, images = self._built(spec)
         with torch.inference_mode(), self.amp():
-            return self.timer.measure(lambda: call(images), 1).median_s
+            return self.timer.measure(lambda: model(images), 1).median_s
+
+    def in_context(self, spec: Spec, network: bool) -> Timed:
+        """Each layer's median batch-1 time inside passes through `spec`'s network, and the pass's."""
+        model, images = self._built(spec)
+        with torch.inference_mode(), self.amp():
+            layer_s, pass_s = self.timer.in_sequence(list(model), images)
+        return Timed(analysis=analyse(spec), layer_s=layer_s, pass_s=pass_s, network=network)
 
 
 def calibrate(
@@ -192,19 +201,15 @@ def calibrate(
     target = DeviceTimer(params, should_stop)
     items = grid(params.grid)
     specs = networks(params.grid)
-    total = len(items) + len(specs)
-    samples: list[Sample] = []
-    for i, item in enumerate(items):
-        spec = Spec(name=f"grid{i}", input=item.input, layers=[item.layer])
-        analysis = analyse(spec)
-        samples.append(Sample(analysis=analysis, seconds=target.seconds(spec, layer_alone=True)))
-        on_progress((i + 1) / total)
-    timed: list[tuple[Analysis, float]] = []
-    for j, spec in enumerate(specs):
-        timed.append((analyse(spec), target.seconds(spec)))
-        on_progress((len(items) + j + 1) / total)
-    element_bytes = ELEMENT_BYTES[params.dtype]
-    model, quality = fit(samples, timed, element_bytes, time.monotonic() - started)
+    sources = [
+        (Spec(name=f"grid{i}", input=item.input, layers=[item.layer]), False) for i, item in enumerate(items)
+    ]
+    sources += [(spec, True) for spec in specs]
+    timed: list[Timed] = []
+    for spec, network in sources:
+        timed.append(target.in_context(spec, network))
+        on_progress(len(timed) / len(sources))
+    model, quality = fit(timed, ELEMENT_BYTES[params.dtype], time.monotonic() - started)
     provenance = device_provenance(target.device)
     name = device_name(target.device)
     layout = "-channels_last" if params.channels_last else ""

@@ -1,17 +1,14 @@
 """Fitting a device's latency model (docs/design.md, "Device profiles") with scikit-learn.
 
-The model is linear in the features of `app.arch.latency`, per layer kind, plus a per-network
-overhead, so a whole network's time is linear in the sums of its layers' features: single layers
-and whole networks are fitted together, as rows of one least-squares problem (columns: each kind's
-features, and the overhead, 1 for a network). Layers alone teach the coefficients what each
-feature costs; networks teach them what layers cost inside a network (on a CPU, 1.2-1.6x their
-time alone: caches no longer hold their inputs and weights) and the overhead. Networks and single
-layers weigh equally in all, and every row by 1 / time^2, so relative rather than absolute error
-is minimised (a 20 us pool counts as much as a 20 ms conv). Coefficients are non-negative
-(`LinearRegression(positive=True)`: no layer gets faster with more work).
+A calibration times every layer of whole networks inside their forward passes (and single grid
+layers, for range): each layer is a row, its features those of `app.arch.latency`, its target
+log(seconds / work). Per layer kind, gradient-boosted regression trees (squared error, shallow
+trees, a fixed seed) are fitted on those rows and exported as arrays, so the API predicts without
+scikit-learn. The per-network overhead is the median of a pass's time beyond its layers'.
 
-The MACs-only baseline, a x C + b, is fitted the same way on the same rows. Only coefficients
-leave this module: the API predicts from them without scikit-learn.
+Fit quality is cross-validated by source: each network (or grid layer) is predicted, layer by
+layer and in total, by a fit on the others. The MACs-only baseline, a x C + b, is fitted on the
+networks' times (non-negative least squares, relative error).
 """
 
 from __future__ import annotations
@@ -21,104 +18,166 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.linear_model import LinearRegression
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GroupKFold
 
 from app.arch.analysis import Analysis
-from app.arch.latency import FEATURES, KindModel, LatencyModel, MacsOnly, layer_features
+from app.arch.latency import KindModel, LatencyModel, MacsOnly, Tree, layer_features, work
 from app.profiles.data import FitQuality
 
 CV_FOLDS = 5
-COLUMNS = [(kind, name) for kind, names in FEATURES.items() for name in names] + [("network", "overhead")]
-_INDEX = {column: i for i, column in enumerate(COLUMNS)}
+TREES = {"conv": 150}  # the others take a few percent of a network's time: fewer trees do
+OTHER_TREES = 50
+DEPTH = 4  # over four calibrations, 68% of specs within +-10%; depth 3: 59% (docs/design.md)
+RATE = 0.1
+MIN_LEAF = 5  # rows per leaf: a tree cannot learn one noisy timing
 
 
 @dataclass(frozen=True)
-class Sample:
-    analysis: Analysis  # a one-layer network
-    seconds: float  # its layer's median batch-1 time, the module alone
+class Timed:
+    """One timed source: a whole network, or a grid layer alone (a network of one layer)."""
+
+    analysis: Analysis
+    layer_s: list[float]  # each layer's median time inside the passes
+    pass_s: float  # the median pass
+    network: bool
 
 
-def _positive_fit(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Non-negative coefficients minimising sum(weight x (x @ c - y)^2). Columns are scaled to a
-    maximum of 1 first: MACs (1e9) and the constant (1) in one least-squares problem."""
-    scale = np.abs(x).max(axis=0)
+@dataclass(frozen=True)
+class _Rows:
+    kind: list[str]
+    x: np.ndarray  # features
+    units: np.ndarray  # work
+    seconds: np.ndarray
+    source: np.ndarray  # index of the Timed it came from
+
+
+def _rows(timed: Sequence[Timed], element_bytes: int) -> _Rows:
+    kind: list[str] = []
+    x, units, seconds, source = [], [], [], []
+    for i, item in enumerate(timed):
+        layers = [layer for _, layer in item.analysis.spec.unrolled()]
+        for report, layer, measured in zip(item.analysis.layers, layers, item.layer_s, strict=True):
+            kind.append(report.kind)
+            x.append(layer_features(report, layer))
+            units.append(work(report, element_bytes))
+            seconds.append(max(measured, 1e-30))  # log() needs a positive time
+            source.append(i)
+    return _Rows(kind, np.array(x), np.array(units), np.array(seconds), np.array(source))
+
+
+def _export(estimator: GradientBoostingRegressor, x: np.ndarray) -> KindModel:
+    """The boosted trees as data; `base` recovered from one prediction (scikit-learn keeps its
+    initial estimate private)."""
+    trees = []
+    for (fitted,) in estimator.estimators_:
+        tree = fitted.tree_
+        trees.append(
+            Tree(
+                feature=[int(f) if f >= 0 else -1 for f in tree.feature],
+                threshold=[float(t) for t in tree.threshold],
+                left=[int(n) for n in tree.children_left],
+                right=[int(n) for n in tree.children_right],
+                value=[float(v) for v in tree.value[:, 0, 0]],
+            )
+        )
+    first = x[:1]
+    summed = sum(float(fitted.predict(first)[0]) for (fitted,) in estimator.estimators_)
+    base = float(estimator.predict(first)[0]) - estimator.learning_rate * summed
+    return KindModel(base=base, rate=estimator.learning_rate, trees=trees)
+
+
+def _fit_kinds(rows: _Rows, keep: np.ndarray) -> dict[str, KindModel]:
+    kinds = {}
+    for kind in sorted(set(rows.kind)):
+        mine = keep & (np.array(rows.kind) == kind)
+        if not mine.any():
+            continue
+        estimator = GradientBoostingRegressor(
+            n_estimators=TREES.get(kind, OTHER_TREES),
+            max_depth=DEPTH,
+            learning_rate=RATE,
+            min_samples_leaf=MIN_LEAF,
+            random_state=0,
+        )
+        estimator.fit(rows.x[mine], np.log(rows.seconds[mine] / rows.units[mine]))
+        kinds[kind] = _export(estimator, rows.x[mine])
+    return kinds
+
+
+def _overhead(timed: Sequence[Timed], keep: Sequence[int]) -> float:
+    extra = [timed[i].pass_s - sum(timed[i].layer_s) for i in keep if timed[i].network]
+    return max(statistics.median(extra), 0.0) if extra else 0.0
+
+
+def _layer_seconds(kinds: dict[str, KindModel], rows: _Rows, i: int) -> float:
+    return kinds[rows.kind[i]].seconds(list(rows.x[i]), float(rows.units[i]))
+
+
+def _baseline(timed: Sequence[Timed]) -> MacsOnly:
+    networks = [t for t in timed if t.network] or list(timed)
+    costs = np.array([[t.analysis.conv_macs, 1.0] for t in networks])
+    seconds = np.array([t.pass_s for t in networks])
+    scale = np.abs(costs).max(axis=0)
     scale[scale == 0] = 1.0
-    model = LinearRegression(fit_intercept=False, positive=True)
-    model.fit(x / scale, y, sample_weight=weight)
-    coef: np.ndarray = model.coef_ / scale
-    return coef
+    fitted = LinearRegression(fit_intercept=False, positive=True)
+    fitted.fit(costs / scale, seconds, sample_weight=1 / seconds**2)  # relative error
+    per_mac, fixed = fitted.coef_ / scale
+    return MacsOnly(per_mac_s=float(per_mac), fixed_s=float(fixed))
 
 
-def _row(analysis: Analysis, element_bytes: int, network: bool) -> np.ndarray:
-    """The summed features of the analysed layers, in their kinds' columns."""
-    row = np.zeros(len(COLUMNS))
-    for report, (_, layer) in zip(analysis.layers, analysis.spec.unrolled(), strict=True):
-        for name, value in layer_features(report, layer, element_bytes).items():
-            row[_INDEX[(report.kind, name)]] += value
-    row[_INDEX[("network", "overhead")]] = 1.0 if network else 0.0
-    return row
-
-
-def _weights(y: np.ndarray, is_network: np.ndarray) -> np.ndarray:
-    """1 / time^2, scaled so that the networks and the single layers weigh equally in all."""
-    weight = 1.0 / y**2
-    networks = int(is_network.sum())
-    if 0 < networks < len(y):
-        weight[is_network] *= (len(y) - networks) / networks
-    return weight
-
-
-def _cross_validated(x: np.ndarray, y: np.ndarray, is_network: np.ndarray) -> np.ndarray:
-    """Each row predicted by a fit without it (k-fold); in sample when there are too few rows."""
-    if len(y) < 2 * CV_FOLDS:
-        return x @ _positive_fit(x, y, _weights(y, is_network))
-    predicted = np.empty_like(y)
-    for train, test in KFold(CV_FOLDS, shuffle=True, random_state=0).split(x):
-        predicted[test] = x[test] @ _positive_fit(x[train], y[train], _weights(y[train], is_network[train]))
-    return predicted
-
-
-def _relative_errors(predicted: np.ndarray, measured: np.ndarray) -> list[float]:
-    return [float(e) for e in np.abs(predicted / measured - 1)]
+def _relative(predicted: float, measured: float) -> float:
+    return abs(predicted / measured - 1)
 
 
 def _share(errors: list[float], bound: float) -> float:
     return sum(e <= bound for e in errors) / len(errors) if errors else 0.0
 
 
-def fit(
-    samples: Sequence[Sample],
-    networks: Sequence[tuple[Analysis, float]],
-    element_bytes: int,
-    elapsed_s: float,
-) -> tuple[LatencyModel, FitQuality]:
-    """The latency model of one calibration, and how well it predicts rows it was not fitted on."""
-    analyses = [s.analysis for s in samples] + [a for a, _ in networks]
-    x = np.array([_row(a, element_bytes, network=i >= len(samples)) for i, a in enumerate(analyses)])
-    y = np.array([s.seconds for s in samples] + [t for _, t in networks], dtype=float)
-    is_network = np.arange(len(y)) >= len(samples)
-    coef = _positive_fit(x, y, _weights(y, is_network))
-    present = {report.kind for a in analyses for report in a.layers}
-    kinds = {
-        kind: KindModel(features=list(names), coef=[float(coef[_INDEX[(kind, name)]]) for name in names])
-        for kind, names in FEATURES.items()
-        if kind in present
-    }
-    costs = np.array([[a.conv_macs, 1.0] for a in analyses])
-    per_mac, fixed = _positive_fit(costs, y, _weights(y, is_network))
+def _cross_validated(timed: Sequence[Timed], rows: _Rows) -> tuple[list[float], list[float]]:
+    """Relative errors of every layer and every network, each predicted by a fit without its
+    source; in sample when there are too few sources to fold."""
+    folds = (
+        GroupKFold(CV_FOLDS).split(rows.x, groups=rows.source)
+        if len(timed) >= CV_FOLDS
+        else [(np.arange(len(rows.kind)), np.arange(len(rows.kind)))]
+    )
+    layer_errors: list[float] = []
+    network_errors: list[float] = []
+    for train, test in folds:
+        keep = np.zeros(len(rows.kind), dtype=bool)
+        keep[train] = True
+        kinds = _fit_kinds(rows, keep)
+        overhead = _overhead(timed, sorted(set(rows.source[train].tolist())))
+        predicted: dict[int, float] = {}
+        for i in test:
+            if rows.kind[i] not in kinds:
+                continue
+            seconds = _layer_seconds(kinds, rows, int(i))
+            layer_errors.append(_relative(seconds, float(rows.seconds[i])))
+            predicted[int(rows.source[i])] = predicted.get(int(rows.source[i]), overhead) + seconds
+        network_errors += [_relative(s, timed[i].pass_s) for i, s in predicted.items() if timed[i].network]
+    return layer_errors, network_errors
+
+
+def fit(timed: Sequence[Timed], element_bytes: int, elapsed_s: float) -> tuple[LatencyModel, FitQuality]:
+    """The latency model of one calibration, and how well it predicts what it was not fitted on."""
+    rows = _rows(timed, element_bytes)
     model = LatencyModel(
         element_bytes=element_bytes,
-        overhead_s=float(coef[_INDEX[("network", "overhead")]]),
-        kinds=kinds,
-        baseline=MacsOnly(per_mac_s=float(per_mac), fixed_s=float(fixed)),
+        overhead_s=_overhead(timed, range(len(timed))),
+        kinds=_fit_kinds(rows, np.ones(len(rows.kind), dtype=bool)),
+        baseline=_baseline(timed),
     )
-
-    errors = _relative_errors(_cross_validated(x, y, is_network), y)
-    layer_errors, network_errors = errors[: len(samples)], errors[len(samples) :]
-    baseline_errors = _relative_errors(costs[is_network] @ np.array([per_mac, fixed]), y[is_network])
+    layer_errors, network_errors = _cross_validated(timed, rows)
+    networks = [t for t in timed if t.network]
+    baseline_errors = [
+        _relative(model.baseline.per_mac_s * t.analysis.conv_macs + model.baseline.fixed_s, t.pass_s)
+        for t in networks
+    ]
     quality = FitQuality(
-        layers=len(samples),
+        layers=len(rows.kind),
         networks=len(networks),
         cv_folds=CV_FOLDS,
         layer_median_abs_error=statistics.median(layer_errors) if layer_errors else 0.0,

@@ -12,9 +12,11 @@ number for an hour).
 from __future__ import annotations
 
 import math
+import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from app.jobs.results import Timing
 from app.jobs.spread import spread
@@ -66,6 +68,30 @@ class Timer:
             more = min(max(1, len(samples) // 2), self.plan.cap - len(samples))
             samples += [self._run(call, calls) for _ in range(more)]
         return timing(samples, batch, calls, self.plan.precision)
+
+    def in_sequence(self, stages: Sequence[Callable[[Any], Any]], first: Any) -> tuple[list[float], float]:
+        """Each stage's median time inside passes through all of them (`first` into the first, each
+        one's output into the next), and the median pass, over `cap` passes after `warmup`: the
+        time of a network's layers in context, their inputs and weights evicted by the layers
+        between, as they run (a layer timed alone, called again and again, finds them in cache)."""
+
+        def one_pass() -> tuple[list[float], float]:
+            self._check()
+            times, value = [], first
+            self.sync()
+            began = time.perf_counter()
+            for stage in stages:
+                start = time.perf_counter()
+                value = stage(value)
+                self.sync()
+                times.append(time.perf_counter() - start)
+            return times, time.perf_counter() - began
+
+        for _ in range(self.plan.warmup):
+            one_pass()
+        passes = [one_pass() for _ in range(self.plan.cap)]
+        per_stage = [statistics.median(times[i] for times, _ in passes) for i in range(len(stages))]
+        return per_stage, statistics.median(total for _, total in passes)
 
 
 def timing(samples: list[float], batch: int, calls: int, precision: float) -> Timing:

@@ -1,93 +1,106 @@
-"""A device's latency model, as data (docs/design.md, "Device profiles"): per layer kind, a linear
-function of documented features with non-negative coefficients, plus a fixed per-network
-overhead. The worker fits it (scikit-learn, `worker.latency_fit`) from a calibration; the API
-evaluates it here, with the standard library alone, so predicting needs neither torch nor
-scikit-learn.
+"""A device's latency model, as data (docs/design.md, "Device profiles"): per layer kind, boosted
+regression trees over documented features predict a layer's time per unit of its work, fitted on
+layers timed inside whole networks; a network's time is a fixed overhead plus its layers' times.
+The worker fits it (scikit-learn, `worker.latency_fit`); the API evaluates it here, with the
+standard library alone, so predicting needs neither torch nor scikit-learn.
 
-Features of one layer at batch 1, from its analysis report (bytes at the profile's element size):
+Why trees: on a CPU a convolution's MACs per second vary about tenfold with its shape, and not
+monotonically (oneDNN picks its algorithm by filter size, channel blocking and map size; weights
+fall out of cache past a size). Fitted on the same timings of four calibrations, the version-1
+model (linear per kind in a fixed cost, bytes and MACs per filter size) put 30-38% of random
+networks within +-10%, these trees 60-75% (docs/design.md, "Device profiles").
 
-- every kind: `one` (a fixed cost per layer: dispatch, allocation), `in_bytes` (the input map
-  read), `out_bytes` (the output written);
-- conv: `macs_k1` ... `macs_k7` (its MACs, in the column of its filter size: larger filters
-  reach other efficiencies; sizes over 7 share `macs_k7`), `macs_strided` (its MACs again when
-  the stride is over 1), `macs_thin` (its MACs scaled by 16 / input channels when they are
-  fewer than 16: thin inputs vectorise badly, the paper's conv1), `weight_bytes`;
-- maxpool, avgpool: `window` (output elements x filter area: the elements compared or summed);
-- spp: `levels` (one adaptive pooling per level), `window` (input elements x levels);
-- gap: nothing more;
-- fc: `macs` (at batch 1 equal to its weights: memory-bound), `weight_bytes`.
+The work of a layer (`work`): its MACs for conv and fc; for the others, the bytes read and
+written at the profile's element size. The trees predict log(seconds / work), so a layer larger
+than any calibrated keeps the efficiency of the largest: its time grows with its work.
 
-Predicted network time = overhead + the sum of its layers' times (the MACs-only baseline,
-`a x C + b`, is kept beside it for comparison).
+Features of one layer at batch 1 (`FEATURES`, from its analysis report; 0 where a kind has none):
+filter size, stride, input and output channels, input and output map side, log2 of its MACs,
+whether its "same" padding is asymmetric (an even filter: an extra ZeroPad2d), log2 of its input
+and output elements, and SPP's pyramid levels.
 """
 
 from __future__ import annotations
+
+import math
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from app.arch.analysis import Analysis, LayerReport
 from app.arch.spec import SPP, AnyLayer
 
-THIN_CHANNELS = 16
-MAX_SIZE_COLUMN = 7
-
-CONV_FEATURES = (
-    "one", "in_bytes", "out_bytes", "weight_bytes",
-    *(f"macs_k{k}" for k in range(1, MAX_SIZE_COLUMN + 1)), "macs_strided", "macs_thin",
+FEATURES = (
+    "filter_size", "stride", "in_channels", "out_channels", "in_side", "out_side", "log2_macs",
+    "asymmetric_padding", "log2_in_elements", "log2_out_elements", "levels",
 )  # fmt: skip
-FEATURES: dict[str, tuple[str, ...]] = {
-    "conv": CONV_FEATURES,
-    "maxpool": ("one", "in_bytes", "out_bytes", "window"),
-    "avgpool": ("one", "in_bytes", "out_bytes", "window"),
-    "spp": ("one", "in_bytes", "out_bytes", "levels", "window"),
-    "gap": ("one", "in_bytes", "out_bytes"),
-    "fc": ("one", "in_bytes", "out_bytes", "macs", "weight_bytes"),
+KINDS = ("conv", "maxpool", "avgpool", "spp", "gap", "fc")
+WORK: dict[str, Literal["macs", "bytes"]] = {
+    kind: "macs" if kind in ("conv", "fc") else "bytes" for kind in KINDS
 }
 ELEMENT_BYTES = {"float32": 4, "bfloat16": 2}
+VERSION: Literal[2] = (
+    2  # version 1: linear per kind (before 2026-12-02); its profiles must be calibrated again
+)
 
 
 def _elements(channels: int, hw: tuple[int, int] | None) -> int:
     return channels * (hw[0] * hw[1] if hw else 1)
 
 
-def layer_features(report: LayerReport, layer: AnyLayer, element_bytes: int) -> dict[str, float]:
-    """The features of one unrolled layer (`report` from the analysis, `layer` its spec layer)."""
-    inputs = _elements(report.in_channels, report.in_hw)
-    outputs = _elements(report.out_channels, report.out_hw)
-    found: dict[str, float] = {
-        "one": 1.0,
-        "in_bytes": float(inputs * element_bytes),
-        "out_bytes": float(outputs * element_bytes),
-    }
-    kind = report.kind
-    if kind == "conv":
-        size = min(report.kernel or 1, MAX_SIZE_COLUMN)
-        found.update({name: 0.0 for name in CONV_FEATURES if name.startswith("macs_k")})
-        found[f"macs_k{size}"] = float(report.macs)
-        found["macs_strided"] = float(report.macs) if (report.stride or 1) > 1 else 0.0
-        thin = THIN_CHANNELS / report.in_channels if report.in_channels < THIN_CHANNELS else 0.0
-        found["macs_thin"] = report.macs * thin
-        found["weight_bytes"] = float(report.params * element_bytes)
-    elif kind in ("maxpool", "avgpool"):
-        found["window"] = float(outputs * (report.kernel or 1) ** 2)
-    elif kind == "spp":
-        levels = len(layer.levels) if isinstance(layer, SPP) else 1
-        found["levels"] = float(levels)
-        found["window"] = float(inputs * levels)
-    elif kind == "fc":
-        found["macs"] = float(report.macs)
-        found["weight_bytes"] = float(report.params * element_bytes)
-    return found
+def layer_features(report: LayerReport, layer: AnyLayer) -> list[float]:
+    """The features of one unrolled layer, in the order of FEATURES (`report` from the analysis,
+    `layer` its spec layer)."""
+    padding = report.padding or (0, 0, 0, 0)
+    return [
+        float(report.kernel or 0),
+        float(report.stride or 1),
+        float(report.in_channels),
+        float(report.out_channels),
+        float(report.in_hw[0] if report.in_hw else 1),
+        float(report.out_hw[0] if report.out_hw else 1),
+        math.log2(report.macs + 1),
+        1.0 if len(set(padding)) > 1 else 0.0,
+        math.log2(_elements(report.in_channels, report.in_hw)),
+        math.log2(_elements(report.out_channels, report.out_hw)),
+        float(len(layer.levels)) if isinstance(layer, SPP) else 0.0,
+    ]
+
+
+def work(report: LayerReport, element_bytes: int) -> float:
+    """What a layer's time is predicted per: MACs (conv, fc) or bytes moved (the others); >= 1."""
+    if WORK[report.kind] == "macs":
+        return float(max(report.macs, 1))
+    moved = _elements(report.in_channels, report.in_hw) + _elements(report.out_channels, report.out_hw)
+    return float(moved * element_bytes)
+
+
+class Tree(BaseModel):
+    """One regression tree, as arrays over its nodes (node 0 the root): a node with feature -1 is a
+    leaf; any other goes left when x[feature] <= threshold."""
+
+    feature: list[int]
+    threshold: list[float]
+    left: list[int]
+    right: list[int]
+    value: list[float]
+
+    def evaluate(self, x: list[float]) -> float:
+        node = 0
+        while self.feature[node] >= 0:
+            node = self.left[node] if x[self.feature[node]] <= self.threshold[node] else self.right[node]
+        return self.value[node]
 
 
 class KindModel(BaseModel):
-    """Seconds of one layer of a kind = sum(coef[i] x feature[i]); every coefficient >= 0."""
+    """log(seconds / work) of one layer of a kind = base + rate x the sum of the trees."""
 
-    features: list[str]
-    coef: list[float]
+    base: float
+    rate: float
+    trees: list[Tree]
 
-    def seconds(self, values: dict[str, float]) -> float:
-        return sum(c * values.get(name, 0.0) for name, c in zip(self.features, self.coef, strict=True))
+    def seconds(self, x: list[float], units: float) -> float:
+        return units * math.exp(self.base + self.rate * sum(tree.evaluate(x) for tree in self.trees))
 
 
 class MacsOnly(BaseModel):
@@ -98,7 +111,7 @@ class MacsOnly(BaseModel):
 
 
 class LatencyModel(BaseModel):
-    version: int = 1
+    version: Literal[2] = VERSION
     element_bytes: int = Field(description="4 for float32, 2 for bfloat16")
     overhead_s: float = Field(description="fixed cost of running a network, beyond its layers")
     kinds: dict[str, KindModel]
@@ -120,17 +133,13 @@ class Prediction(BaseModel):
 def predict(analysis: Analysis, model: LatencyModel) -> Prediction:
     """Batch-1 latency of the analysed spec on the profile's device. A kind the model lacks
     (a profile older than the kind) raises KeyError naming it."""
-    layers = [layer for _, layer in analysis.spec.unrolled()]
     times = []
-    for report, layer in zip(analysis.layers, layers, strict=True):
+    for report, (_, layer) in zip(analysis.layers, analysis.spec.unrolled(), strict=True):
         kind = model.kinds.get(report.kind)
         if kind is None:
             raise KeyError(report.kind)
-        times.append(
-            LayerTime(
-                name=report.name, seconds=kind.seconds(layer_features(report, layer, model.element_bytes))
-            )
-        )
+        seconds = kind.seconds(layer_features(report, layer), work(report, model.element_bytes))
+        times.append(LayerTime(name=report.name, seconds=seconds))
     total = model.overhead_s + sum(t.seconds for t in times)
     baseline = model.baseline.per_mac_s * analysis.conv_macs + model.baseline.fixed_s
     return Prediction(layers=times, overhead_s=model.overhead_s, total_s=total, baseline_s=baseline)

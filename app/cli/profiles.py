@@ -1,7 +1,7 @@
 """Device profiles on the command line (docs/design.md, "Device profiles"): `calibrate` submits a
 calibration job over the REST API (as `submit` does), and `complexity --device-profile` adds the
 predicted times, reading the profile from this server's database (ISOCOST_DATABASE_URL), as the
-service commands do. Nothing here imports torch or scikit-learn: the model is coefficients."""
+service commands do. Nothing here imports torch or scikit-learn: the model is data (trees as arrays)."""
 
 from __future__ import annotations
 

@@ -13,10 +13,10 @@ from app.arch.latency import LatencyModel
 class FitQuality(BaseModel):
     """How well the model predicts the calibration's own timings."""
 
-    layers: int = Field(description="single layers timed")
-    networks: int = Field(description="whole networks timed, fitted together with the layers")
+    layers: int = Field(description="layers timed: those inside the networks' passes and the grid's, alone")
+    networks: int = Field(description="whole networks whose layers were timed inside their passes")
     cv_folds: int = Field(
-        description="k-fold cross-validated: each layer and network predicted by a fit without it"
+        description="k-fold cross-validated by source: each network or grid layer predicted by a fit without it"
     )
     layer_median_abs_error: float = Field(description="median |predicted / measured - 1| over the layers")
     layer_within_10: float = Field(description="share of layers predicted within +-10%")

@@ -9,7 +9,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.arch.analysis import Analysis, LayerReport
-from app.arch.latency import LatencyModel
 from app.profiles.data import FitQuality
 
 
@@ -26,10 +25,19 @@ class DeviceProfileOut(BaseModel):
     batch_size: int = Field(description="the batch the model predicts (1: latency)")
     threads: int | None
     job_id: int | None = Field(description="the calibration job that made it")
-    model: LatencyModel = Field(description='the fitted coefficients (docs/design.md, "Device profiles")')
     fit: FitQuality
     provenance: dict[str, Any]
     created_at: datetime
+
+
+class DeviceProfileDetail(DeviceProfileOut):
+    """One profile with its model (some 100 kB of trees, so lists leave it out)."""
+
+    model: dict[str, Any] = Field(
+        description="the fitted latency model as data: app.arch.latency.LatencyModel, version 2 "
+        '(docs/design.md, "Device profiles"); a version 1 model (linear, before 2026-12-02) no longer '
+        "predicts: calibrate again"
+    )
 
 
 class ProfileRef(BaseModel):

@@ -4,19 +4,21 @@ app.jobs.calibration, so this domain does not depend on jobs."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.arch.analysis import Analysis
 from app.arch.latency import LatencyModel, Prediction, predict
 from app.db import session_factory
-from app.exceptions import Invalid
+from app.exceptions import Invalid, NotFound
 from app.pagination import Page, PageParams, paginate
 from app.profiles.data import ProfileData
 from app.profiles.models import DeviceProfile
-from app.profiles.schemas import DeviceProfileOut, PredictedAnalysis, ProfileRef
+from app.profiles.schemas import DeviceProfileDetail, DeviceProfileOut, PredictedAnalysis, ProfileRef
 from app.settings import Settings
 
 
@@ -57,6 +59,13 @@ def page(
     return params.envelope([DeviceProfileOut.model_validate(row[0]) for row in rows], total)
 
 
+def detail(session: Session, profile_id: int) -> DeviceProfileDetail:
+    found = session.get(DeviceProfile, profile_id)
+    if found is None:
+        raise NotFound(f"no device profile {profile_id}", "profile_id")
+    return DeviceProfileDetail.model_validate(found)
+
+
 def resolve(session: Session, ref: int | str, field: str = "device_profile") -> DeviceProfile:
     """A profile by id, or the newest of that name; Invalid naming `field` if there is none."""
     if isinstance(ref, int):
@@ -71,11 +80,40 @@ def resolve(session: Session, ref: int | str, field: str = "device_profile") -> 
     return found
 
 
+# Parsed models by profile: a profile is never changed (a calibration adds a new one), and a time
+# budget's board predicts every entry with the same one.
+_MODELS: dict[tuple[int, str, object], LatencyModel] = {}
+_MODELS_KEPT = 32
+_MODELS_LOCK = threading.Lock()
+
+
+def _model(profile: DeviceProfile) -> LatencyModel:
+    key = (profile.id, profile.name, profile.created_at)
+    with _MODELS_LOCK:
+        model = _MODELS.get(key)
+    if model is None:
+        try:
+            model = LatencyModel.model_validate(profile.model)
+        except ValidationError:
+            version = profile.model.get("version") if isinstance(profile.model, dict) else None
+            raise Invalid(
+                f"device profile {profile.name!r} holds a latency model of version {version}, which this "
+                "isocost no longer reads; calibrate the device again",
+                "device_profile",
+            ) from None
+        with _MODELS_LOCK:
+            if len(_MODELS) >= _MODELS_KEPT:
+                _MODELS.pop(next(iter(_MODELS)))
+            _MODELS[key] = model
+    return model
+
+
 def predict_on(analysis: Analysis, profile: DeviceProfile) -> Prediction:
     """`analysis`'s batch-1 time on `profile`'s device; Invalid naming `device_profile` when the
-    profile has no model of one of its layer kinds."""
+    profile's model is of an older version or has no model of one of its layer kinds."""
+    model = _model(profile)
     try:
-        return predict(analysis, LatencyModel.model_validate(profile.model))
+        return predict(analysis, model)
     except KeyError as error:
         raise Invalid(
             f"device profile {profile.name!r} has no model of {error.args[0]} layers; calibrate again",

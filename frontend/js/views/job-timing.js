@@ -13,7 +13,7 @@ export function architectureLink(job) {
 /** A calibration job's device profile, once it has succeeded. */
 export async function showCalibration(into, job) {
   if (job.status !== "succeeded") {
-    fill(into, h("div", { class: "empty" }, job.status === "failed" || job.status === "cancelled" ? "No device profile: the calibration did not finish." : "The worker is timing single layers; the device profile appears when it finishes."));
+    fill(into, h("div", { class: "empty" }, job.status === "failed" || job.status === "cancelled" ? "No device profile: the calibration did not finish." : "The worker is timing layers inside networks; the device profile appears when it finishes."));
     return;
   }
   try {
@@ -35,11 +35,11 @@ export async function showCalibration(into, job) {
           h("dt", {}, "Precision / layout / batch"),
           h("dd", {}, `${profile.dtype} / ${profile.channels_last ? "channels_last" : "contiguous"} / ${profile.batch_size}`),
           h("dt", {}, "Layers timed"),
-          h("dd", {}, `${fit.layers} single layers and ${fit.networks} networks in ${fmt.seconds(fit.calibration_s)}`),
+          h("dd", {}, `${fit.layers} layers, inside ${fit.networks} networks and alone, in ${fmt.seconds(fit.calibration_s)}`),
           h("dt", {}, `Layers predicted (${fit.cv_folds}-fold cross-validated)`),
           h("dd", { id: "calibration-fit" }, `${pctOf(fit.layer_within_10)} within ±10 %, ${pctOf(fit.layer_within_20)} within ±20 %; median error ${pctOf(fit.layer_median_abs_error)}`),
           h("dt", {}, "Networks (median error)"),
-          h("dd", {}, `per-layer model ${pctOf(fit.network_median_abs_error)}; MACs-only baseline ${pctOf(fit.baseline_network_median_abs_error)}`)
+          h("dd", {}, `per-layer trees ${pctOf(fit.network_median_abs_error)}; MACs-only baseline ${pctOf(fit.baseline_network_median_abs_error)}`)
         ),
         h("p", { class: "muted small" }, "Choose it in the editor to see every design's predicted time beside its cost C.")
       )
