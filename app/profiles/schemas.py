@@ -31,7 +31,7 @@ class DeviceProfileOut(BaseModel):
 
 
 class DeviceProfileDetail(DeviceProfileOut):
-    """One profile with its model (some 100 kB of trees, so lists leave it out)."""
+    """One profile with its model (some 300-400 kB of trees, so lists leave it out)."""
 
     model: dict[str, Any] = Field(
         description="the fitted latency model as data: app.arch.latency.LatencyModel, version 2 "
