@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.jobs.models import Result
 from app.jobs.params import BenchmarkParams
@@ -93,7 +93,10 @@ def benchmark_timings(session: Session, ids: list[int]) -> dict[int, list[Timing
         return {}
     groups: dict[tuple[int, str | None, str], list[Result]] = defaultdict(list)
     rows = session.scalars(
-        select(Result).where(Result.kind == "benchmark", Result.architecture_id.in_(ids)).order_by(Result.id)
+        select(Result)
+        .options(defer(Result.provenance))  # a JSON document per row that a summary never reads
+        .where(Result.kind == "benchmark", Result.architecture_id.in_(ids))
+        .order_by(Result.id)
     )
     for row in rows:
         groups[(row.architecture_id, row.device, row.protocol)].append(row)
@@ -140,6 +143,7 @@ def device_timings(
     groups: dict[int, list[Result]] = defaultdict(list)
     rows = session.scalars(
         select(Result)
+        .options(defer(Result.provenance))
         .where(Result.kind == "benchmark", Result.device == device, Result.architecture_id.in_(ids))
         .order_by(Result.id)
     )
