@@ -151,13 +151,20 @@ def _cross_validated(timed: Sequence[Timed], rows: _Rows) -> tuple[list[float], 
         kinds = _fit_kinds(rows, keep)
         overhead = _overhead(timed, sorted(set(rows.source[train].tolist())))
         predicted: dict[int, float] = {}
+        unpredictable: set[int] = set()  # a network with a layer of a kind no other source has
         for i in test:
+            source = int(rows.source[i])
             if rows.kind[i] not in kinds:
+                unpredictable.add(source)
                 continue
             seconds = _layer_seconds(kinds, rows, int(i))
             layer_errors.append(_relative(seconds, float(rows.seconds[i])))
-            predicted[int(rows.source[i])] = predicted.get(int(rows.source[i]), overhead) + seconds
-        network_errors += [_relative(s, timed[i].pass_s) for i, s in predicted.items() if timed[i].network]
+            predicted[source] = predicted.get(source, overhead) + seconds
+        network_errors += [
+            _relative(s, timed[i].pass_s)
+            for i, s in predicted.items()
+            if timed[i].network and i not in unpredictable
+        ]
     return layer_errors, network_errors
 
 
