@@ -23,7 +23,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GroupKFold
 
 from app.arch.analysis import Analysis
-from app.arch.latency import KindModel, LatencyModel, MacsOnly, Tree, layer_features, work
+from app.arch.latency import KindModel, LatencyModel, MacsOnly, Tree, layer_inputs
 from app.profiles.data import FitQuality
 
 CV_FOLDS = 5
@@ -46,7 +46,7 @@ class Timed:
 
 @dataclass(frozen=True)
 class _Rows:
-    kind: list[str]
+    kind: np.ndarray  # layer kinds
     x: np.ndarray  # features
     units: np.ndarray  # work
     seconds: np.ndarray
@@ -54,17 +54,16 @@ class _Rows:
 
 
 def _rows(timed: Sequence[Timed], element_bytes: int) -> _Rows:
-    kind: list[str] = []
-    x, units, seconds, source = [], [], [], []
+    kind, x, units, seconds, source = [], [], [], [], []
     for i, item in enumerate(timed):
-        layers = [layer for _, layer in item.analysis.spec.unrolled()]
-        for report, layer, measured in zip(item.analysis.layers, layers, item.layer_s, strict=True):
+        inputs = layer_inputs(item.analysis, element_bytes)
+        for (report, features, layer_units), measured in zip(inputs, item.layer_s, strict=True):
             kind.append(report.kind)
-            x.append(layer_features(report, layer))
-            units.append(work(report, element_bytes))
+            x.append(features)
+            units.append(layer_units)
             seconds.append(max(measured, 1e-30))  # log() needs a positive time
             source.append(i)
-    return _Rows(kind, np.array(x), np.array(units), np.array(seconds), np.array(source))
+    return _Rows(np.array(kind), np.array(x), np.array(units), np.array(seconds), np.array(source))
 
 
 def _export(estimator: GradientBoostingRegressor, x: np.ndarray) -> KindModel:
@@ -90,8 +89,8 @@ def _export(estimator: GradientBoostingRegressor, x: np.ndarray) -> KindModel:
 
 def _fit_kinds(rows: _Rows, keep: np.ndarray) -> dict[str, KindModel]:
     kinds = {}
-    for kind in sorted(set(rows.kind)):
-        mine = keep & (np.array(rows.kind) == kind)
+    for kind in sorted(set(rows.kind.tolist())):
+        mine = keep & (rows.kind == kind)
         if not mine.any():
             continue
         estimator = GradientBoostingRegressor(

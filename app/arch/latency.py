@@ -35,13 +35,10 @@ FEATURES = (
     "asymmetric_padding", "log2_in_elements", "log2_out_elements", "levels",
 )  # fmt: skip
 KINDS = ("conv", "maxpool", "avgpool", "spp", "gap", "fc")
-WORK: dict[str, Literal["macs", "bytes"]] = {
-    kind: "macs" if kind in ("conv", "fc") else "bytes" for kind in KINDS
-}
+PER_MAC = ("conv", "fc")  # the kinds whose work is MACs; the others' is bytes moved
 ELEMENT_BYTES = {"float32": 4, "bfloat16": 2}
-VERSION: Literal[2] = (
-    2  # version 1: linear per kind (before 2026-12-02); its profiles must be calibrated again
-)
+# version 1 was linear per kind (before 2026-12-02): its profiles must be calibrated again
+VERSION: Literal[2] = 2
 
 
 def _elements(channels: int, hw: tuple[int, int] | None) -> int:
@@ -69,10 +66,19 @@ def layer_features(report: LayerReport, layer: AnyLayer) -> list[float]:
 
 def work(report: LayerReport, element_bytes: int) -> float:
     """What a layer's time is predicted per: MACs (conv, fc) or bytes moved (the others); >= 1."""
-    if WORK[report.kind] == "macs":
+    if report.kind in PER_MAC:
         return float(max(report.macs, 1))
     moved = _elements(report.in_channels, report.in_hw) + _elements(report.out_channels, report.out_hw)
     return float(moved * element_bytes)
+
+
+def layer_inputs(analysis: Analysis, element_bytes: int) -> list[tuple[LayerReport, list[float], float]]:
+    """Each unrolled layer of the analysed spec with its features and its work: what the trees are
+    fitted on (`worker.latency_fit`) and evaluated with (`predict`)."""
+    return [
+        (report, layer_features(report, layer), work(report, element_bytes))
+        for report, (_, layer) in zip(analysis.layers, analysis.spec.unrolled(), strict=True)
+    ]
 
 
 class Tree(BaseModel):
@@ -134,12 +140,11 @@ def predict(analysis: Analysis, model: LatencyModel) -> Prediction:
     """Batch-1 latency of the analysed spec on the profile's device. A kind the model lacks
     (a profile older than the kind) raises KeyError naming it."""
     times = []
-    for report, (_, layer) in zip(analysis.layers, analysis.spec.unrolled(), strict=True):
+    for report, features, units in layer_inputs(analysis, model.element_bytes):
         kind = model.kinds.get(report.kind)
         if kind is None:
             raise KeyError(report.kind)
-        seconds = kind.seconds(layer_features(report, layer), work(report, model.element_bytes))
-        times.append(LayerTime(name=report.name, seconds=seconds))
+        times.append(LayerTime(name=report.name, seconds=kind.seconds(features, units)))
     total = model.overhead_s + sum(t.seconds for t in times)
     baseline = model.baseline.per_mac_s * analysis.conv_macs + model.baseline.fixed_s
     return Prediction(layers=times, overhead_s=model.overhead_s, total_s=total, baseline_s=baseline)
