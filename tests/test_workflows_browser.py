@@ -97,9 +97,13 @@ def test_the_architectures_page_lists_searches_and_manages_designs(server, brows
     page.locator(f"#arch-table tr[data-id='{parent['id']}'] [data-action='publish']").click()
     page.locator(f"#arch-table tr[data-id='{parent['id']}'] .badge.in").wait_for()
     assert api.get(f"/architectures/{parent['id']}")["published"] is True
-    # rename
+    # rename; a reload of the list meanwhile (here: the unpublish) keeps what was typed
     page.locator(f"#arch-table tr[data-id='{child['id']}'] [data-action='rename']").click()
     page.fill(f"#rename-{child['id']}", f"renamed-{tag}")
+    page.locator(f"#arch-table tr[data-id='{parent['id']}'] [data-action='publish']").click()
+    page.locator(f"#arch-table tr[data-id='{parent['id']}'] .badge.in").wait_for(state="detached")
+    assert api.get(f"/architectures/{parent['id']}")["published"] is False
+    assert page.input_value(f"#rename-{child['id']}") == f"renamed-{tag}"
     page.press(f"#rename-{child['id']}", "Enter")
     page.locator("#arch-status .ok", has_text=f"renamed-{tag}").wait_for()
     assert api.get(f"/architectures/{child['id']}")["name"] == f"renamed-{tag}"

@@ -39,6 +39,7 @@ export function mount(root, params) {
   const selectionNote = h("span", { class: "muted small", id: "arch-selection" });
   let timer = null;
   let shown = [];
+  let renaming = null; // { id, form }: an open rename survives a reload of the list (a search, a publish)
 
   const requests = latestWins((query) => api.get(`/architectures?${query}`), {
     onResult: (out) => show(out),
@@ -72,6 +73,7 @@ export function mount(root, params) {
     }
     const first = (out.page - 1) * out.per_page + 1;
     const pages = Math.max(1, Math.ceil(out.total / out.per_page));
+    const typing = renaming?.form.contains(document.activeElement); // moving the form drops its focus
     const heads = ["Name", "C (conv MACs)", "Depth", "Input", "Best top-1 error", "Runs", "Published", "Owner"];
     fill(
       body,
@@ -93,6 +95,7 @@ export function mount(root, params) {
         h("button", { type: "button", id: "arch-next", disabled: out.page >= pages, onclick: () => { page += 1; load(); } }, "Older →")
       )
     );
+    if (typing) renaming.form.querySelector("input").focus();
     syncSelection();
   }
 
@@ -103,6 +106,7 @@ export function mount(root, params) {
       syncSelection();
     } });
     const name = h("td", { class: "name" }, h("a", { href: `#/editor?arch=${arch.id}` }, arch.name), h("span", { class: "muted small" }, ` #${arch.id}`), arch.parent_id ? h("div", { class: "muted small" }, `from #${arch.parent_id}`) : "");
+    if (renaming?.id === arch.id) fill(name, renaming.form);
     const own = arch.owned;
     const button = (text, id, onclick, extra = {}) => h("button", { type: "button", class: "small-button", dataset: { action: id }, onclick, ...extra }, text);
     return h(
@@ -145,11 +149,18 @@ export function mount(root, params) {
 
   function rename(arch, cell) {
     const input = h("input", { type: "text", class: "w-mid", value: arch.name, maxlength: "100", "aria-label": `New name for ${arch.name}`, id: `rename-${arch.id}` });
-    const form = h("form", { class: "row rename" }, input, h("button", { type: "submit", class: "small-button primary" }, "Save"), h("button", { type: "button", class: "small-button", onclick: () => load() }, "Cancel"));
+    const cancel = () => {
+      renaming = null;
+      load();
+    };
+    const form = h("form", { class: "row rename" }, input, h("button", { type: "submit", class: "small-button primary" }, "Save"), h("button", { type: "button", class: "small-button", onclick: cancel }, "Cancel"));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      if (!(await patch(arch, { name: input.value.trim() }, `renamed from ${arch.name}`))) input.setAttribute("aria-invalid", "true");
+      // cleared before the list that patch() reloads arrives, so the row shows its new name
+      if (await patch(arch, { name: input.value.trim() }, `renamed from ${arch.name}`)) renaming = null;
+      else input.setAttribute("aria-invalid", "true");
     });
+    renaming = { id: arch.id, form };
     fill(cell, form);
     input.focus();
     input.select();
