@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from app.arch.layers import LAYER_KINDS
 from app.arch.presets import SCALES
 from app.arch.units import CONVENTION, PREFIXES, UNIT, UNIT_SENTENCE
-from app.jobs.status import ACTIVE, FINISHED, JobStatus
+from app.jobs.status import ACTIVE, FINISHED, JobKind, JobStatus
 
 
 def test_job_statuses_are_the_enum(client) -> None:
@@ -15,6 +17,14 @@ def test_job_statuses_are_the_enum(client) -> None:
     # lifecycle order, so the dashboard can list them as they come
     assert body["active"] == ["queued", "running"]
     assert body["finished"] == ["succeeded", "failed", "cancelled"]
+
+
+def test_job_kinds_are_the_ones_the_api_takes(client) -> None:
+    body = client.get("/api/v1/vocabulary").json()
+    assert body["job_kinds"] == list(get_args(JobKind)) == ["train", "benchmark", "calibrate"]
+    listed = client.get("/openapi.json").json()["paths"]["/api/v1/jobs"]["get"]["parameters"]
+    kind = next(p for p in listed if p["name"] == "kind")["schema"]["anyOf"][0]["enum"]
+    assert kind == body["job_kinds"]
 
 
 def test_unit_convention_and_prefixes(client) -> None:

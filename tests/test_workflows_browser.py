@@ -249,6 +249,9 @@ def test_designs_and_filters_are_shareable_links(server, browser_page, seeded) -
     page.select_option("#jobs-kind", "train")
     page.wait_for_function("() => location.hash.includes('kind=train')")
     assert "status=succeeded" in page.url
+    page.goto(f"{server.url}/#/jobs?kind=calibrate")  # every kind of the vocabulary, calibrate too
+    page.locator("#jobs-table, #jobs-body .empty").first.wait_for()
+    assert page.locator("#jobs-kind").input_value() == "calibrate" and "kind=calibrate" in page.url
     assert console.errors() == []
     both_widths(
         browser_page,

@@ -3,7 +3,7 @@ polling."""
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from fastapi import APIRouter, Response
 
@@ -15,7 +15,7 @@ from app.jobs import service
 from app.jobs.deps import OwnJob
 from app.jobs.paths import public_error
 from app.jobs.schemas import JobDetail, JobOut, JobRequest, Submitted
-from app.jobs.status import JobStatus
+from app.jobs.status import JobKind, JobStatus
 from app.pagination import Page
 from app.settings import Settings
 from app.teams.deps import TeamDep
@@ -48,7 +48,7 @@ def list_jobs(
     paging: PageDep,
     settings: SettingsDep,
     status: JobStatus | None = None,
-    kind: Literal["train", "benchmark", "calibrate"] | None = None,
+    kind: JobKind | None = None,
     architecture_id: IdQuery | None = None,
 ) -> Page[JobOut]:
     out = service.page(session, team, status, kind, architecture_id, paging)

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from app.fields import RowId
 from app.jobs.params import BenchmarkParams, CalibrateParams, TrainParams
-from app.jobs.status import JobStatus
+from app.jobs.status import JobKind, JobStatus
 
 
 class JobRequest(BaseModel):
@@ -26,7 +26,7 @@ class JobRequest(BaseModel):
     )
 
     architecture_id: RowId | None = Field(None, description="train and benchmark: required; calibrate: none")
-    kind: Literal["train", "benchmark", "calibrate"]
+    kind: JobKind
     queue: Literal["gpu", "cpu"] | None = Field(
         None, description="default: the server's ISOCOST_DEFAULT_QUEUE"
     )

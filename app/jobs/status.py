@@ -1,10 +1,13 @@
-"""A job's states (docs/design.md, "Job lifecycle"): queued -> running -> succeeded | failed |
-cancelled. Defined once; the database column, the API's OpenAPI enum, the CLI and the dashboard
-(through `GET /api/v1/vocabulary`) all use this."""
+"""A job's kinds and states (docs/design.md, "Job lifecycle"): queued -> running -> succeeded |
+failed | cancelled. Defined once; the database column, the API's OpenAPI enums, the CLI and the
+dashboard (through `GET /api/v1/vocabulary`) all use these."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
+
+JobKind = Literal["train", "benchmark", "calibrate"]
 
 
 class JobStatus(StrEnum):

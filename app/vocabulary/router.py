@@ -1,18 +1,19 @@
-"""`GET /vocabulary`: the names the dashboard shares with the API (job statuses, the cost unit
-and its prefixes, scales and their reference presets, layer kinds), read from their one home
-(docs/design.md, "One home per concept"). No login: nothing here is a team's."""
+"""`GET /vocabulary`: the names the dashboard shares with the API (job kinds and statuses, the
+cost unit and its prefixes, scales and their reference presets, layer kinds), read from their one
+home (docs/design.md, "One home per concept"). No login: nothing here is a team's."""
 
 from __future__ import annotations
 
 import hashlib
 from functools import cache
+from typing import get_args
 
 from fastapi import APIRouter, Request, Response
 
 from app.arch.layers import LAYER_KINDS
 from app.arch.presets import SCALES, reference
 from app.arch.units import CONVENTION, PREFIXES, UNIT, UNIT_SENTENCE
-from app.jobs.status import ACTIVE, FINISHED, JobStatus
+from app.jobs.status import ACTIVE, FINISHED, JobKind, JobStatus
 from app.vocabulary.schemas import LayerKindOut, Prefix, ScaleOut, Vocabulary
 
 router = APIRouter(tags=["design"])
@@ -27,6 +28,7 @@ def _in_order(statuses: frozenset[JobStatus]) -> list[JobStatus]:
 
 def build() -> Vocabulary:
     return Vocabulary(
+        job_kinds=list(get_args(JobKind)),
         job_statuses=list(JobStatus),
         finished=_in_order(FINISHED),
         active=_in_order(ACTIVE),
@@ -54,7 +56,7 @@ def _encoded() -> tuple[bytes, str]:
 
 @router.get("/vocabulary", response_model=Vocabulary)
 def vocabulary(request: Request) -> Response:
-    """Job statuses (and which are finished or active), the cost unit, its one-line meaning, the
+    """Job kinds, job statuses (and which are finished or active), the cost unit, its one-line meaning, the
     convention and the decimal prefixes, the scales with their reference presets, and the layer
     kinds with a label and a notation example. Cacheable (`Cache-Control`, `ETag`)."""
     body, etag = _encoded()

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from app.arch.layers import Kind
 from app.arch.presets import Scale
-from app.jobs.status import JobStatus
+from app.jobs.status import JobKind, JobStatus
 
 
 class Prefix(BaseModel):
@@ -28,6 +28,7 @@ class LayerKindOut(BaseModel):
 
 
 class Vocabulary(BaseModel):
+    job_kinds: list[JobKind] = Field(description="every kind of job")
     job_statuses: list[JobStatus] = Field(description="every job status, in lifecycle order")
     finished: list[JobStatus] = Field(description="statuses a job never leaves")
     active: list[JobStatus] = Field(description="statuses of a job still queued or running")

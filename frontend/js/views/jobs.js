@@ -50,10 +50,10 @@ export function mount(root, params, args) {
 
 function jobList(root, params) {
   const status = h("select", { id: "jobs-status" }, h("option", { value: "" }, "any status"), vocabulary().job_statuses.map((s) => h("option", { value: s }, s)));
-  const kind = h("select", { id: "jobs-kind" }, h("option", { value: "" }, "any kind"), h("option", { value: "train" }, "train"), h("option", { value: "benchmark" }, "benchmark"), h("option", { value: "calibrate" }, "calibrate"));
+  const kind = h("select", { id: "jobs-kind" }, h("option", { value: "" }, "any kind"), vocabulary().job_kinds.map((k) => h("option", { value: k }, k)));
   // the filters live in the address too, so a filtered list can be bookmarked or sent
   status.value = vocabulary().job_statuses.includes(params.get("status")) ? params.get("status") : "";
-  kind.value = ["train", "benchmark"].includes(params.get("kind")) ? params.get("kind") : "";
+  kind.value = vocabulary().job_kinds.includes(params.get("kind")) ? params.get("kind") : "";
   const architecture = /^\d+$/.test(params.get("architecture") || "") ? params.get("architecture") : "";
   const body = h("div", { id: "jobs-body" });
   const note = h("p", { class: "muted small", "aria-live": "off" });
