@@ -6,7 +6,9 @@ pools, SPP or global pooling, fc) and compares each median batch-1 latency with 
 model's prediction and with the MACs-only baseline's (a x C + b, fitted on the same calibration
 data). Reports the share of specs within +-10% and +-20% for both, the ratio of their median
 absolute errors (baseline / model: above 1, the per-layer model is better), the calibration's
-duration, and the host's load while it all ran (a shared host's load makes every figure noisy).
+duration, the median predicted / measured in each quarter of the specs by measured time (a bias
+by network size), and the host's load while it all ran (a shared host's load makes every figure
+noisy).
 Each spec is measured again at once, in the same process, and once more in a fresh process after
 all of them (`retime`), as a profile is used: calibrated in one job, compared with benchmarks
 timed in others. How often the fresh process agrees with the first measurement within +-10% is
@@ -41,6 +43,24 @@ TARGET_WITHIN_10 = 0.9
 
 def _within(errors: list[float], bound: float) -> float:
     return sum(e <= bound for e in errors) / len(errors)
+
+
+def _bias_by_size(rows: list[dict], groups: int = 4) -> list[dict]:
+    """The median of predicted / measured in each quarter of the specs, shortest first: a model
+    that is right on average can still be wrong by network size (docs/design.md, "Device
+    profiles")."""
+    ordered = sorted(rows, key=lambda row: row["measured_ms"])
+    n = len(ordered)
+    parts = [ordered[i * n // groups : (i + 1) * n // groups] for i in range(groups)]
+    return [
+        {
+            "from_ms": part[0]["measured_ms"],
+            "to_ms": part[-1]["measured_ms"],
+            "median_ratio": statistics.median(row["predicted_ms"] / row["measured_ms"] for row in part),
+        }
+        for part in parts
+        if part
+    ]
 
 
 def _specs(count: int) -> list[Spec]:
@@ -138,6 +158,7 @@ def evaluate(params: CalibrateParams, specs: int = SPECS, quiet: bool = False) -
         "fresh_process_within_10": _within(fresh_errors, 0.10),
         "fresh_process_within_20": _within(fresh_errors, 0.20),
         "fresh_process_median_abs_error": statistics.median(fresh_errors),
+        "bias_by_size": _bias_by_size(rows),
         "load": {
             "load_average_start": load_start,
             "load_average_end": load_end,
@@ -165,6 +186,11 @@ def summary(results: dict) -> str:
         f"  and in a fresh process (the ceiling of any predictor here): {results['fresh_process_within_10']:.0%} "
         f"within +-10%, {results['fresh_process_within_20']:.0%} within +-20%, median |difference| "
         f"{results['fresh_process_median_abs_error']:.1%}\n"
+        f"  predicted / measured by size (median per quarter, shortest first): "
+        + ", ".join(
+            f"{g['from_ms']:.1f}-{g['to_ms']:.1f} ms {g['median_ratio']:.2f}" for g in results["bias_by_size"]
+        )
+        + "\n"
         f"  calibration: {results['calibration_s']:.0f} s\n"
         f"  host load: load average {load['load_average_start'][0]:.1f} -> {load['load_average_end'][0]:.1f} on "
         f"{load['cpus']} CPUs; other processes used {(load['other_cpu_fraction'] or 0):.0%} of the CPU time "
