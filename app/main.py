@@ -24,6 +24,7 @@ from app.health import router as health_router
 from app.interchange.router import router as interchange_router
 from app.jobs.reconciler import Reconciler
 from app.jobs.router import router as jobs_router
+from app.keepalive import Rebalance
 from app.leaderboard.router import router as leaderboard_router
 from app.profiles.router import router as profiles_router
 from app.security import SecurityHeaders
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     imports = {f"{API}/import": settings.max_import_bytes}  # files: docs/design.md, "Interchange"
     app.add_middleware(errors.BodyLimit, max_bytes=settings.max_body_bytes, larger=imports)
     app.add_middleware(BodyTimeout, timeout_s=settings.body_timeout_s)  # docs/design.md, "Serving"
+    app.add_middleware(Rebalance, requests_per_connection=settings.keepalive_requests)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so the 413s get the headers too
     for router in ROUTERS:
         errors.declare_unavailable(router, session=get_session)

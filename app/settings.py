@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     header_timeout_s: float = Field(10.0, gt=0)  # a request's headers must arrive within this (408)
     body_timeout_s: float = Field(30.0, gt=0)  # and its body within this, from its first byte (408)
     keep_alive_timeout_s: int = Field(5, ge=1)  # an idle keep-alive connection is closed after this
+    # mean requests per keep-alive connection before the API closes it (app.keepalive); 0: never
+    keepalive_requests: int = Field(20, ge=0)
     max_header_bytes: int = Field(64 * 1024, ge=1024)  # request line and headers (431)
 
 

@@ -3,7 +3,9 @@
 Each client holds one keep-alive connection and sends its requests, prepared once as bytes, one
 at a time: it writes a request, reads the status line and headers, then exactly Content-Length
 bytes of body. A response that is not a 200, or a connection that fails, counts as an error (the
-client then reconnects). That is all the parsing it does, so it costs the machine under test
+client then reconnects); a response with `Connection: close` makes it reconnect too, as any
+HTTP/1.1 client does (the API sends one now and then: app.keepalive). That is all the parsing
+it does, so it costs the machine under test
 about 0.03 of a core at 200 requests/s: httpx, used before, took 0.6 of this machine's 2 cores,
 and its coroutines, starved of CPU, left connections idle past the server's keep-alive timeout
 (the `ReadError`s). A generator must be much lighter than the server it loads (as wrk is).
@@ -33,19 +35,25 @@ def encode(host: str, method: str, path: str, options: dict[str, Any]) -> bytes:
     return f"{head}\r\n".encode() + body
 
 
-async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
-    """Send one request and read its whole response; its status code."""
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, bool]:
+    """Send one request and read its whole response; its status code, and whether the server
+    closes the connection after it (`Connection: close`)."""
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
-    length = None
+    length, closes = None, False
     for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
+        name = name.strip().lower()
+        if name == b"content-length":
             length = int(value)
+        elif name == b"connection":
+            closes = value.strip().lower() == b"close"
     if length is None:  # chunked: no endpoint of the mix streams
         raise ConnectionError("response without Content-Length")
     await reader.readexactly(length)
-    return int(head[9:12])
+    return int(head[9:12]), closes
 
 
 @dataclass
@@ -64,10 +72,11 @@ async def _client(url: str, mix: list[tuple[str, bytes]], first: int, stop_at: f
         i += 1
         began = time.perf_counter()
         try:
-            status = await _exchange(reader, writer, request)
+            status, closes = await _exchange(reader, writer, request)
             failed = None if status == 200 else f"{name}: {status}"
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as error:
-            failed = f"{name}: {type(error).__name__}"
+            failed, closes = f"{name}: {type(error).__name__}", True
+        if closes:  # as any HTTP/1.1 client does; this request's time includes the new connection
             writer.close()
             reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
         elapsed = time.perf_counter() - began

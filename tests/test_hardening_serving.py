@@ -43,9 +43,9 @@ def _settings(settings: Settings, **changes: object) -> Settings:
 def server(settings: Settings, tmp_path_factory) -> Iterator[Stack]:
     """Two API processes sharing three connections each (one + POOL_RESERVE for the health check
     and the reconciler), with short timeouts for slow clients."""
-    stack = Stack(
-        _settings(settings, db_pool_size=1, db_pool_timeout_s=2.0, **SLOW), tmp_path_factory.mktemp("logs")
-    )
+    # keepalive_requests=0: a connection is closed only for the reasons under test (app.keepalive)
+    changed = _settings(settings, db_pool_size=1, db_pool_timeout_s=2.0, keepalive_requests=0, **SLOW)
+    stack = Stack(changed, tmp_path_factory.mktemp("logs"))
     try:
         stack.start_api(timeout_s=120, workers=2)  # two processes importing at once on a busy machine
         yield stack
@@ -167,3 +167,17 @@ def test_prompt_clients_are_served_and_idle_ones_closed(server: Stack) -> None:
     status, headers, answer = _sent(server, send)  # returns once the server closes the idle connection
     assert status == 200 and json.loads(answer)["conv_macs"] > 0
     assert headers.get("connection") != "close"  # it was kept alive, then closed for idling
+
+
+def test_keep_alive_connections_are_closed_now_and_then(settings: Settings, tmp_path) -> None:
+    """With one request per connection, the server says `Connection: close` and closes; a client
+    reconnects on its own (app.keepalive)."""
+    stack = Stack(_settings(settings, keepalive_requests=1), tmp_path)
+    try:
+        stack.start_api(timeout_s=120)
+        status, headers, body = _sent(stack, lambda sock: sock.sendall(GET + b"\r\n"))  # read to the close
+        assert status == 200 and headers["connection"] == "close" and json.loads(body)["unit"] == "MAC"
+        with httpx.Client(base_url=stack.url) as http:
+            assert [http.get("/api/v1/vocabulary").status_code for _ in range(5)] == [200] * 5
+    finally:
+        stack.stop()
