@@ -4,11 +4,11 @@ Each client holds one keep-alive connection and sends its requests, prepared onc
 at a time: it writes a request, reads the status line and headers, then exactly Content-Length
 bytes of body. A response that is not a 200, or a connection that fails, counts as an error (the
 client then reconnects); a response with `Connection: close` makes it reconnect too, as any
-HTTP/1.1 client does (the API sends one now and then: app.keepalive). That is all the parsing
-it does, so it costs the machine under test
-about 0.03 of a core at 200 requests/s: httpx, used before, took 0.6 of this machine's 2 cores,
-and its coroutines, starved of CPU, left connections idle past the server's keep-alive timeout
-(the `ReadError`s). A generator must be much lighter than the server it loads (as wrk is).
+HTTP/1.1 client does (the API sends one now and then: app.keepalive). That is all the parsing it
+does, so it costs the machine under test about 0.03 of a core at 200 requests/s: httpx, used
+before, took 0.6 of this machine's 2 cores, and its coroutines, starved of CPU, left connections
+idle past the server's keep-alive timeout (the `ReadError`s). A generator must be much lighter
+than the server it loads (as wrk is).
 """
 
 from __future__ import annotations

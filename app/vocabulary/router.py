@@ -56,9 +56,9 @@ def _encoded() -> tuple[bytes, str]:
 
 @router.get("/vocabulary", response_model=Vocabulary)
 def vocabulary(request: Request) -> Response:
-    """Job kinds, job statuses (and which are finished or active), the cost unit, its one-line meaning, the
-    convention and the decimal prefixes, the scales with their reference presets, and the layer
-    kinds with a label and a notation example. Cacheable (`Cache-Control`, `ETag`)."""
+    """Job kinds, job statuses (and which are finished or active), the cost unit, its one-line
+    meaning, the convention and the decimal prefixes, the scales with their reference presets, and
+    the layer kinds with a label and a notation example. Cacheable (`Cache-Control`, `ETag`)."""
     body, etag = _encoded()
     headers = {"Cache-Control": CACHE_CONTROL, "ETag": etag}
     if request.headers.get("if-none-match") == etag:
