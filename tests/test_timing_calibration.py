@@ -11,7 +11,8 @@ import sys
 import pytest
 
 from app.arch.analysis import analyse
-from app.arch.latency import KINDS, LatencyModel, predict
+from app.arch.latency import LatencyModel, predict
+from app.arch.layers import LAYER_KINDS
 from app.arch.presets import presets
 from tests.stack import ROOT, e2e_settings, environment, start_stack
 
@@ -39,7 +40,7 @@ def test_a_tiny_calibration_with_a_real_worker(stacks, tmp_path) -> None:
     assert profile["fit"]["networks"] == 1
     assert profile["provenance"]["grid"] == "tiny" and profile["torch_version"]
     model = LatencyModel.model_validate(api.get(f"/device-profiles/{profile['id']}")["model"])
-    assert set(model.kinds) == set(KINDS) and model.overhead_s >= 0 and model.kinds["conv"].trees
+    assert set(model.kinds) == set(LAYER_KINDS) and model.overhead_s >= 0 and model.kinds["conv"].trees
 
     out = api.post("/complexity", {"preset": "A-s36", "device_profile": "tiny-cpu"})
     expected = predict(analyse(presets()["A-s36"].spec), model)

@@ -13,7 +13,6 @@ import pytest
 from app.arch.analysis import analyse
 from app.arch.latency import (
     FEATURES,
-    KINDS,
     KindModel,
     LatencyModel,
     MacsOnly,
@@ -22,6 +21,7 @@ from app.arch.latency import (
     predict,
     work,
 )
+from app.arch.layers import LAYER_KINDS
 from app.arch.presets import presets
 from app.arch.spec import Spec
 from app.cli import main
@@ -50,7 +50,7 @@ def synthetic_model() -> LatencyModel:
                    right=[2, -1, 4, -1, -1], value=[0, math.log(POINTWISE_FACTOR), 0, 0, math.log(LARGE_FILTER_FACTOR)])  # fmt: skip
     kinds = {
         kind: KindModel(base=math.log(PER_UNIT_S[kind]), rate=1.0, trees=[by_size] if kind == "conv" else [])
-        for kind in KINDS
+        for kind in LAYER_KINDS
     }
     return LatencyModel(element_bytes=4, overhead_s=OVERHEAD_S, kinds=kinds,
                         baseline=MacsOnly(per_mac_s=PER_MAC_S, fixed_s=FIXED_S))  # fmt: skip
@@ -121,14 +121,14 @@ def test_the_fit_recovers_a_known_device() -> None:
     for name in ("B-s36", "D-s36"):  # networks it never saw
         analysis = analyse(presets()[name].spec)
         assert predict(analysis, model).total_s == pytest.approx(predict(analysis, true).total_s, rel=1e-3)
-    assert set(model.kinds) == set(KINDS)  # every layer kind is in the standard grid
+    assert set(model.kinds) == set(LAYER_KINDS)  # every layer kind is in the standard grid
 
 
 def test_features_are_documented_and_complete() -> None:
     analysis = analyse(SPEC)
     for report, layer in zip(analysis.layers, [layer for _, layer in SPEC.unrolled()], strict=True):
         assert len(layer_features(report, layer)) == len(FEATURES)
-    assert {item.layer.type for item in grid("tiny")} == set(KINDS)
+    assert {item.layer.type for item in grid("tiny")} == set(LAYER_KINDS)
 
 
 def test_profiles_are_stored_and_listed(client, settings, profile) -> None:

@@ -28,14 +28,14 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.arch.analysis import Analysis, LayerReport
+from app.arch.layers import Kind
 from app.arch.spec import SPP, AnyLayer
 
 FEATURES = (
     "filter_size", "stride", "in_channels", "out_channels", "in_side", "out_side", "log2_macs",
     "asymmetric_padding", "log2_in_elements", "log2_out_elements", "levels",
 )  # fmt: skip
-KINDS = ("conv", "maxpool", "avgpool", "spp", "gap", "fc")
-PER_MAC = ("conv", "fc")  # the kinds whose work is MACs; the others' is bytes moved
+PER_MAC: tuple[Kind, ...] = ("conv", "fc")  # the kinds whose work is MACs; the others' is bytes moved
 ELEMENT_BYTES = {"float32": 4, "bfloat16": 2}
 # version 1 was linear per kind (before 2026-12-02): its profiles must be calibrated again
 VERSION: Literal[2] = 2

@@ -81,7 +81,8 @@ def resolve(session: Session, ref: int | str, field: str = "device_profile") -> 
 
 
 # Parsed models by profile: a profile is never changed (a calibration adds a new one), and a time
-# budget's board predicts every entry with the same one.
+# budget's board predicts every entry with the same one. Keyed by more than the id, which repeats
+# across databases (the tests open several in one process).
 _MODELS: dict[tuple[int, str, object], LatencyModel] = {}
 _MODELS_KEPT = 32
 _MODELS_LOCK = threading.Lock()
