@@ -133,6 +133,8 @@ def test_a_calibration_page_shows_its_profile(server, browser_page) -> None:
         session.flush()
         job_id = job.id
         data = profile_data(f"cal-{uuid.uuid4().hex[:6]}")
+        rounds = {"round_times": [1.0, 0.99, 1.15, 1.0, 1.01], "noisy": True}  # a slow third round
+        data = data.model_copy(update={"fit": data.fit.model_copy(update=rounds)})
         row = store(session, data)
         row.job_id = job_id  # as the worker stores it (app.profiles.service.complete_calibration)
     page, console = browser_page(signed_in=True)
@@ -140,6 +142,9 @@ def test_a_calibration_page_shows_its_profile(server, browser_page) -> None:
     page.locator("#calibration-profile").wait_for()
     assert f"Device profile #{row.id}: {data.name}" in page.locator("#calibration-profile h2").inner_text()
     assert page.locator("#calibration-fit").inner_text().startswith("80.0 % within ±10 %")
+    steadiness = page.locator("#calibration-rounds").inner_text()
+    assert steadiness.startswith("5 rounds, −1.0 % to +15.0 % from their median time noisy")
+    assert "calibrate again on a quieter host" in steadiness
     page.goto(f"{server.url}/#/jobs")
     page.locator(f"#jobs-table tr[data-id='{job_id}']", has_text="the worker's device").wait_for()
     assert console.errors() == []

@@ -38,6 +38,11 @@ def test_a_tiny_calibration_with_a_real_worker(stacks, tmp_path) -> None:
     # the tiny grid's 10 layers and A-s36's, timed inside its passes
     assert profile["fit"]["layers"] == 10 + len(analyse(presets()["A-s36"].spec).layers)
     assert profile["fit"]["networks"] == 1
+    # timed in five rounds; how steady this host was is recorded, whichever it was
+    rounds = profile["fit"]["round_times"]
+    assert len(rounds) == 5 and all(ratio > 0 for ratio in rounds)
+    assert profile["fit"]["noisy"] == any(abs(ratio - 1) > 0.05 for ratio in rounds)
+    assert ("noisy: the host's speed moved" in done.stdout) == profile["fit"]["noisy"]
     assert profile["provenance"]["grid"] == "tiny" and profile["torch_version"]
     model = LatencyModel.model_validate(api.get(f"/device-profiles/{profile['id']}")["model"])
     assert set(model.kinds) == set(LAYER_KINDS) and model.overhead_s >= 0 and model.kinds["conv"].trees

@@ -6,12 +6,15 @@ pooling; fc); fit the latency model (`worker.latency_fit`) and return the profil
 
 The grid and the networks are fixed and seeded, so two calibrations time the same layers. Each
 layer is built by `worker.build` exactly as it is inside a network (conv + ReLU, pools, fc), and
-timed by `worker.timer` (`Timer.in_sequence`).
+timed by `worker.timer` (`Timer.passes`) in rounds: every source a few passes per round, all of
+them in every round, so a slow spell of a shared host is spread over all of them.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
+import statistics
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -30,7 +33,7 @@ from app.profiles.data import ProfileData
 from worker.build import build_model
 from worker.device import device_name, device_provenance, resolve_device
 from worker.latency_fit import Timed, fit
-from worker.timer import Plan, Timer
+from worker.timer import Pass, Plan, Timer, medians
 
 AnyLayer = Conv | Pool | SPP | GlobalAvgPool | FC
 # (input channels, output channels) and map sides the conv grid draws from: from the paper's conv1
@@ -45,6 +48,13 @@ NETWORKS = {"standard": ["A-s36", "B-s36", "C-s36", "E-s36", "F-s36", "J-s36"], 
 RANDOM_NETWORKS = {"standard": 150, "tiny": 0}  # about 2,000 conv layers in context
 NETWORK_SEED = 7
 MAX_NETWORK_MACS = 1_500_000_000  # keeps one network's timing to seconds on a CPU
+ROUNDS = 5  # each source's passes are split over this many rounds through all of them
+
+
+@dataclass(frozen=True)
+class Built:
+    model: torch.nn.Sequential
+    images: torch.Tensor
 
 
 @dataclass(frozen=True)
@@ -170,24 +180,34 @@ class DeviceTimer:
             return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return nullcontext()
 
-    def _built(self, spec: Spec) -> tuple[torch.nn.Sequential, torch.Tensor]:
+    def build(self, spec: Spec) -> Built:
+        """`spec`'s network on the device, in the profile's layout, and its batch-1 input."""
         torch.manual_seed(0)
         model = build_model(spec).to(self.device, memory_format=self.layout).eval()  # type: ignore[call-overload]
         shape = (1, spec.input.channels, spec.input.height, spec.input.width)
-        return model, torch.randn(shape).to(self.device).contiguous(memory_format=self.layout)
+        return Built(model, torch.randn(shape).to(self.device).contiguous(memory_format=self.layout))
 
     def seconds(self, spec: Spec) -> float:
         """The median batch-1 time of `spec`'s network."""
-        model, images = self._built(spec)
+        built = self.build(spec)
         with torch.inference_mode(), self.amp():
-            return self.timer.measure(lambda: model(images), 1).median_s
+            return self.timer.measure(lambda: built.model(built.images), 1).median_s
 
-    def in_context(self, spec: Spec, network: bool) -> Timed:
-        """Each layer's median batch-1 time inside passes through `spec`'s network, and the pass's."""
-        model, images = self._built(spec)
+    def passes(self, built: Built, count: int, warmup: int) -> list[Pass]:
+        """`count` batch-1 passes through the network, each layer timed inside them (`Timer.passes`)."""
         with torch.inference_mode(), self.amp():
-            layer_s, pass_s = self.timer.in_sequence(list(model), images)
-        return Timed(analysis=analyse(spec), layer_s=layer_s, pass_s=pass_s, network=network)
+            return self.timer.passes(list(built.model), built.images, count, warmup)
+
+
+def round_times(passes: list[list[list[Pass]]]) -> list[float]:
+    """How slow the host ran in each round (`passes` per source, per round): the median over the
+    sources of the round's median pass over the source's median pass of all rounds."""
+    ratios: list[list[float]] = [[] for _ in passes[0]]
+    for by_round in passes:
+        overall = statistics.median(total for round_ in by_round for _, total in round_)
+        for ratio, round_ in zip(ratios, by_round, strict=True):
+            ratio.append(statistics.median(total for _, total in round_) / overall)
+    return [statistics.median(ratio) for ratio in ratios]
 
 
 def calibrate(
@@ -205,11 +225,23 @@ def calibrate(
         (Spec(name=f"grid{i}", input=item.input, layers=[item.layer]), False) for i, item in enumerate(items)
     ]
     sources += [(spec, True) for spec in specs]
-    timed: list[Timed] = []
-    for spec, network in sources:
-        timed.append(target.in_context(spec, network))
-        on_progress(len(timed) / len(sources))
+    built = [target.build(spec) for spec, _ in sources]
+    # Every source in every round: a slow spell of the host is shared by all of them, and each
+    # median (over all rounds) outvotes it, instead of a few sources timed during it being off.
+    rounds = min(ROUNDS, params.max_repeats)
+    per_round, extra = divmod(params.max_repeats, rounds)  # the first `extra` rounds take one more
+    passes: list[list[list[Pass]]] = [[] for _ in sources]  # per source, per round
+    for done, (round_, i) in enumerate(itertools.product(range(rounds), range(len(sources))), start=1):
+        # one untimed pass brings a network back into cache after the others ran
+        count = per_round + (round_ < extra)
+        passes[i].append(target.passes(built[i], count, params.warmup if round_ == 0 else 1))
+        on_progress(done / (rounds * len(sources)))
+    timed = [
+        Timed(analyse(spec), *medians([one for round_ in mine for one in round_]), network=network)
+        for (spec, network), mine in zip(sources, passes, strict=True)
+    ]
     model, quality = fit(timed, ELEMENT_BYTES[params.dtype], time.monotonic() - started)
+    steadiness = round_times(passes)
     provenance = device_provenance(target.device)
     name = device_name(target.device)
     layout = "-channels_last" if params.channels_last else ""
@@ -222,7 +254,13 @@ def calibrate(
         channels_last=params.channels_last,
         threads=provenance.get("threads"),
         model=model,
-        fit=quality.model_copy(update={"calibration_s": time.monotonic() - started}),
+        fit=quality.model_copy(
+            update={
+                "calibration_s": time.monotonic() - started,
+                "round_times": steadiness,
+                "noisy": any(abs(ratio - 1) > params.precision for ratio in steadiness),
+            }
+        ),
         provenance={
             **provenance,
             "grid": params.grid,

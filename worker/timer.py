@@ -25,6 +25,7 @@ from worker.errors import Cancelled
 MIN_RUN_S = 2e-3  # each timed run lasts at least this long
 MAX_CALLS_PER_RUN = 1000
 GROW_LIMIT_S = 30.0  # runs are added only while one timing has taken less than this
+Pass = tuple[list[float], float]  # each stage's seconds inside one pass, and the pass's
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,15 @@ class Timer:
             samples += [self._run(call, calls) for _ in range(more)]
         return timing(samples, batch, calls, self.plan.precision)
 
-    def in_sequence(self, stages: Sequence[Callable[[Any], Any]], first: Any) -> tuple[list[float], float]:
-        """Each stage's median time inside passes through all of them (`first` into the first, each
-        one's output into the next), and the median pass, over `cap` passes after `warmup`: the
-        time of a network's layers in context, their inputs and weights evicted by the layers
-        between, as they run (a layer timed alone, called again and again, finds them in cache)."""
+    def passes(
+        self, stages: Sequence[Callable[[Any], Any]], first: Any, count: int, warmup: int
+    ) -> list[Pass]:
+        """`count` timed passes through `stages` (`first` into the first, each one's output into the
+        next) after `warmup` untimed ones: each stage's time inside the pass, and the pass's. A
+        network's layers timed in context, their inputs and weights evicted by the layers between,
+        as they run (a layer timed alone, called again and again, finds them in cache)."""
 
-        def one_pass() -> tuple[list[float], float]:
+        def one_pass() -> Pass:
             self._check()
             times, value = [], first
             self.sync()
@@ -87,11 +90,16 @@ class Timer:
                 times.append(time.perf_counter() - start)
             return times, time.perf_counter() - began
 
-        for _ in range(self.plan.warmup):
+        for _ in range(warmup):
             one_pass()
-        passes = [one_pass() for _ in range(self.plan.cap)]
-        per_stage = [statistics.median(times[i] for times, _ in passes) for i in range(len(stages))]
-        return per_stage, statistics.median(total for _, total in passes)
+        return [one_pass() for _ in range(count)]
+
+
+def medians(passes: Sequence[Pass]) -> tuple[list[float], float]:
+    """Each stage's median time over `passes`, and the median pass."""
+    stages = len(passes[0][0])
+    per_stage = [statistics.median(times[i] for times, _ in passes) for i in range(stages)]
+    return per_stage, statistics.median(total for _, total in passes)
 
 
 def timing(samples: list[float], batch: int, calls: int, precision: float) -> Timing:

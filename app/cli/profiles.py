@@ -87,7 +87,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         f"{fit['layers']} layers, {fit['layer_within_10']:.0%} within +-10% (cross-validated), "
         f"{fit['calibration_s']:.0f} s"
     )
+    if fit["noisy"]:
+        print(f"noisy: the host's speed moved during the calibration (rounds at {_rounds(fit['round_times'])} of "
+              "their median time); calibrate again on a quieter host")  # fmt: skip
     return 0
+
+
+def _rounds(times: list[float]) -> str:
+    return ", ".join(f"{ratio:.2f}x" for ratio in times)
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -136,10 +136,13 @@ class BenchmarkParams(_Params):
 
 
 class CalibrateParams(_Params):
-    """A calibration of the worker's device (docs/design.md, "Device profiles"): single layers of
-    the `grid` timed at batch 1, each over at least `repeats` runs (up to `max_repeats`, until the
-    median is known to +-`precision`), a latency model fitted, and a device profile stored under
-    `name` (default: the device's name, dtype and layout)."""
+    """A calibration of the worker's device (docs/design.md, "Device profiles"): the layers of the
+    `grid`'s networks and single layers timed at batch 1 inside `max_repeats` passes each (split
+    over rounds through all of them, each source's first round after `warmup` untimed passes), a
+    latency model fitted, and a device profile stored under `name` (default: the device's name,
+    dtype and layout). The profile is `noisy` when a round's times moved more than +-`precision`
+    from their median: the host's speed changed. `repeats` is accepted as for a benchmark, and
+    unused: a fixed number of passes per source keeps the rounds aligned."""
 
     grid: Literal["standard", "tiny"] = "standard"  # tiny: a few layers, for tests
     name: Annotated[str, Field(min_length=1, max_length=100), Printable] | None = None

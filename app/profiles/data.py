@@ -24,6 +24,15 @@ class FitQuality(BaseModel):
     network_median_abs_error: float | None = Field(description="the same over the networks")
     baseline_network_median_abs_error: float | None = Field(description="the MACs-only baseline's")
     calibration_s: float = Field(description="wall time of the calibration")
+    round_times: list[float] | None = Field(
+        None,
+        description="each round's pass times over their medians across all rounds (the median over the "
+        "sources): 1.15 = the host ran 15% slower in that round; none for profiles stored before the rounds",
+    )
+    noisy: bool = Field(
+        False,
+        description="a round's times more than the calibration's precision from 1: the host's speed moved",
+    )
 
 
 class ProfileData(BaseModel):

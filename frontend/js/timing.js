@@ -34,6 +34,16 @@ export function noisyBadge(details) {
   return h("span", { class: "noisy", id: "job-noisy" }, h("span", { class: "badge failed", title: reasons.join("\n") }, "noisy"), " ", h("span", { class: "small" }, reasons.join("; ")));
 }
 
+/** How steady the host was over a calibration's rounds: "5 rounds, −3.3 % to +6.7 % from their
+ * median time: steady", or noisy when a round left the calibration's precision. */
+export function roundsText(fit) {
+  if (!fit.round_times) return "not recorded (a profile from before calibrations ran in rounds)";
+  const [low, high] = [Math.min(...fit.round_times), Math.max(...fit.round_times)].map((r) => fmt.signedPct(r - 1));
+  const text = `${fit.round_times.length} rounds, ${low} to ${high} from their median time`;
+  if (!fit.noisy) return `${text}: steady`;
+  return h("span", {}, `${text} `, h("span", { class: "badge failed" }, "noisy"), " the host's speed moved during the calibration: its predictions carry that error; calibrate again on a quieter host");
+}
+
 /** A leaderboard entry's timings: median with its p10–p90 over the benchmarks, per device. */
 export function boardLatency(entry) {
   const first = entry.timings && entry.timings[0];

@@ -3,6 +3,7 @@
 import * as api from "../api.js";
 import { h, fill, message } from "../dom.js";
 import * as fmt from "../format.js";
+import { roundsText } from "../timing.js";
 
 /** A job's architecture as a link, or what a calibration times instead. */
 export function architectureLink(job) {
@@ -38,6 +39,8 @@ export async function showCalibration(into, job) {
           h("dd", {}, `${fit.layers} layers, inside ${fit.networks} networks and alone, in ${fmt.seconds(fit.calibration_s)}`),
           h("dt", {}, `Layers predicted (${fit.cv_folds}-fold cross-validated)`),
           h("dd", { id: "calibration-fit" }, `${pctOf(fit.layer_within_10)} within ±10 %, ${pctOf(fit.layer_within_20)} within ±20 %; median error ${pctOf(fit.layer_median_abs_error)}`),
+          h("dt", {}, "Host across the rounds"),
+          h("dd", { id: "calibration-rounds" }, roundsText(fit)),
           h("dt", {}, "Networks (median error)"),
           h("dd", {}, `per-layer trees ${pctOf(fit.network_median_abs_error)}; MACs-only baseline ${pctOf(fit.baseline_network_median_abs_error)}`)
         ),
