@@ -3,7 +3,8 @@ specs, shortest first (docs/design.md, "Device profiles")."""
 
 from __future__ import annotations
 
-from bench.latency_model import _bias_by_size
+from app.arch.spec import FC, InputShape, Spec
+from bench.latency_model import ROUNDS, _bias_by_size, _in_rounds, _steadiness
 
 
 def test_each_quarter_has_its_own_median_ratio_shortest_first() -> None:
@@ -26,3 +27,27 @@ def test_no_spec_is_left_out() -> None:
     rows = [{"measured_ms": float(m), "predicted_ms": float(m)} for m in range(1, 8)]  # 7 specs
     groups = _bias_by_size(rows)
     assert groups[0]["from_ms"] == 1 and groups[-1]["to_ms"] == 7 and len(groups) == 4
+
+
+def test_specs_are_measured_in_rounds_through_all_of_them() -> None:
+    calls: list[str] = []
+
+    class Device:
+        def seconds(self, spec: Spec) -> float:
+            calls.append(spec.name)
+            return float(len(calls))
+
+    specs = [
+        Spec(name=name, input=InputShape(channels=3, height=8, width=8), layers=[FC(units=2)])
+        for name in "ab"
+    ]
+    done: list[int] = []
+    times = _in_rounds(Device(), specs, done.append)  # type: ignore[arg-type]
+    assert calls == ["a", "b"] * ROUNDS and done == list(range(1, ROUNDS + 1))
+    assert times == [[2.0 * r + 1 for r in range(ROUNDS)], [2.0 * r + 2 for r in range(ROUNDS)]]
+
+
+def test_the_summary_says_how_steady_the_calibration_was() -> None:
+    fit = {"round_times": [1.0, 0.94, 1.06, 1.0, 1.01], "noisy": True}
+    assert _steadiness(fit) == "its 5 rounds at 0.94-1.06x their median time (noisy: the host's speed moved)"
+    assert _steadiness({**fit, "noisy": False}).endswith("(steady)")
