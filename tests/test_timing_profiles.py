@@ -126,9 +126,24 @@ def test_the_fit_recovers_a_known_device() -> None:
 
 def test_features_are_documented_and_complete() -> None:
     analysis = analyse(SPEC)
-    for report, layer in zip(analysis.layers, [layer for _, layer in SPEC.unrolled()], strict=True):
-        assert len(layer_features(report, layer)) == len(FEATURES)
+    layers = [layer for _, layer in SPEC.unrolled()]
+    positions = []
+    for i, (report, layer) in enumerate(zip(analysis.layers, layers, strict=True)):
+        features = layer_features(report, layer, i, len(layers))
+        assert len(features) == len(FEATURES)
+        positions.append(
+            (features[FEATURES.index("layers_before")], features[FEATURES.index("layers_after")])
+        )
+    assert positions == [(i, len(layers) - 1 - i) for i in range(len(layers))]
     assert {item.layer.type for item in grid("tiny")} == set(LAYER_KINDS)
+
+
+def test_features_are_only_appended() -> None:
+    """A stored model's trees name features by index: the features of the first version-2 profiles
+    keep theirs, so those profiles predict as they did."""
+    first = ("filter_size", "stride", "in_channels", "out_channels", "in_side", "out_side", "log2_macs",
+             "asymmetric_padding", "log2_in_elements", "log2_out_elements", "levels")  # fmt: skip
+    assert FEATURES[: len(first)] == first
 
 
 def test_profiles_are_stored_and_listed(client, settings, profile) -> None:
