@@ -120,13 +120,13 @@ def evaluate(params: CalibrateParams, specs: int = SPECS, quiet: bool = False) -
         f"  layers within +-10% (5-fold CV): {profile.fit.layer_within_10:.0%}, +-20%: {profile.fit.layer_within_20:.0%}"
     )
     calibrated = {spec_hash(spec) for spec in networks(params.grid)}
-    specs_ = _specs(specs)
-    assert not calibrated & {spec_hash(spec) for spec in specs_}  # never a calibration network
+    chosen = _specs(specs)
+    assert not calibrated & {spec_hash(spec) for spec in chosen}  # never a calibration network
     rounds = _in_rounds(
-        _timer(params), specs_, lambda done: print(f"  round {done}/{ROUNDS} timed", flush=True)
+        _timer(params), chosen, lambda done: print(f"  round {done}/{ROUNDS} timed", flush=True)
     )
     rows = []
-    for i, (spec, times) in enumerate(zip(specs_, rounds, strict=True)):
+    for i, (spec, times) in enumerate(zip(chosen, rounds, strict=True)):
         analysis = analyse(spec)
         measured = statistics.median(times)
         prediction = predict(analysis, profile.model)

@@ -19,8 +19,8 @@ filter size, stride, input and output channels, input and output map side, log2 
 whether its "same" padding is asymmetric (an even filter: an extra ZeroPad2d), log2 of its input
 and output elements, SPP's pyramid levels; and its position in the pass, the layers that run
 before it and after it (together, what else runs between two passes through it, which its own
-shape does not say: it lifted the bench's specs within +-10% by 4 points on each of three
-calibrations, docs/design.md).
+shape does not say: refitted offline on three calibrations, it put 4 points more of the bench's
+specs within +-10% on each, docs/design.md).
 """
 
 from __future__ import annotations
