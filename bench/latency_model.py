@@ -15,11 +15,7 @@ of a few), as a calibration times its sources. The whole measurement is repeated
 process after all of them (`retime`), as a profile is used: calibrated in one job, compared with
 benchmarks timed in others. How often the fresh process agrees with the first within +-10% is the
 most any predictor can reach on this host at this load; how often a single round agrees with its
-spec's median says how steady the clock is over a minute. The reference networks
-(`worker.reference`) are timed in the same rounds: their times over the calibration's give the
-host's level now against then (`host_level`, as a benchmark's page does), and the per-layer model
-is also scored scaled by it, which parts the error of the model from a host that ran at another
-speed while it was calibrated.
+spec's median says how steady the clock is over a minute.
 BENCH_SPECS sets the number of specs (60), BENCH_THREADS torch's thread count (default: torch's);
 the profile records the threads it was calibrated with, and predicts only for those.
 """
@@ -43,7 +39,6 @@ from app.jobs.params import CalibrateParams
 from bench.timing import save
 from worker.calibrate import DeviceTimer, calibrate, networks, random_network
 from worker.hostload import LoadProbe
-from worker.reference import reference_networks
 
 SPECS = int(os.environ.get("BENCH_LATENCY_SPECS", "60"))  # at least 50 (the issue's benchmark)
 ROUNDS = 3
@@ -70,12 +65,6 @@ def _bias_by_size(rows: list[dict], groups: int = 4) -> list[dict]:
         for part in parts
         if part
     ]
-
-
-def host_level(now_s: list[float], calibrated_s: list[float]) -> float:
-    """How much slower the host runs now than during the calibration: the median over the
-    reference networks of their time now over their time then (1.2: 20% slower now)."""
-    return statistics.median(now / then for now, then in zip(now_s, calibrated_s, strict=True))
 
 
 def _specs(count: int) -> list[Spec]:
@@ -133,15 +122,9 @@ def evaluate(params: CalibrateParams, specs: int = SPECS, quiet: bool = False) -
     calibrated = {spec_hash(spec) for spec in networks(params.grid)}
     chosen = _specs(specs)
     assert not calibrated & {spec_hash(spec) for spec in chosen}  # never a calibration network
-    reference = reference_networks()  # timed in every round beside the specs
     rounds = _in_rounds(
-        _timer(params), chosen + reference, lambda done: print(f"  round {done}/{ROUNDS} timed", flush=True)
+        _timer(params), chosen, lambda done: print(f"  round {done}/{ROUNDS} timed", flush=True)
     )
-    level = host_level(
-        [statistics.median(times) for times in rounds[len(chosen) :]],
-        profile.provenance["network_pass_s"][: len(reference)],
-    )
-    rounds = rounds[: len(chosen)]
     rows = []
     for i, (spec, times) in enumerate(zip(chosen, rounds, strict=True)):
         analysis = analyse(spec)
@@ -169,7 +152,6 @@ def evaluate(params: CalibrateParams, specs: int = SPECS, quiet: bool = False) -
     for row, seconds in zip(rows, _fresh_process_times(params, specs, profile.threads or 1), strict=True):
         row["fresh_process_ms"] = seconds * 1e3
     model_errors = [abs(r["predicted_ms"] / r["measured_ms"] - 1) for r in rows]
-    leveled_errors = [abs(r["predicted_ms"] * level / r["measured_ms"] - 1) for r in rows]
     baseline_errors = [abs(r["baseline_ms"] / r["measured_ms"] - 1) for r in rows]
     round_errors = [abs(ms / r["measured_ms"] - 1) for r in rows for ms in r["rounds_ms"]]
     fresh_errors = [abs(r["fresh_process_ms"] / r["measured_ms"] - 1) for r in rows]
@@ -189,9 +171,6 @@ def evaluate(params: CalibrateParams, specs: int = SPECS, quiet: bool = False) -
         "baseline_median_abs_error": statistics.median(baseline_errors),
         "ratio_baseline_over_model_median_abs_error": statistics.median(baseline_errors)
         / max(statistics.median(model_errors), 1e-12),
-        "host_level": level,
-        "per_layer_at_host_level_within_10": _within(leveled_errors, 0.10),
-        "per_layer_at_host_level_within_20": _within(leveled_errors, 0.20),
         "rounds": ROUNDS,
         "round_within_10": _within(round_errors, 0.10),
         "round_within_20": _within(round_errors, 0.20),
@@ -228,10 +207,6 @@ def summary(results: dict) -> str:
         f"  MACs-only a*C+b: {results['baseline_within_10']:.0%} within +-10%, "
         f"{results['baseline_within_20']:.0%} within +-20%, median |error| {results['baseline_median_abs_error']:.1%}\n"
         f"  median |error| ratio, baseline / per-layer: {results['ratio_baseline_over_model_median_abs_error']:.2f}x\n"
-        f"  the host ran at {results['host_level']:.2f}x the calibration's times (its reference networks timed "
-        f"again with the specs); the per-layer model scaled by that: "
-        f"{results['per_layer_at_host_level_within_10']:.0%} within +-10%, "
-        f"{results['per_layer_at_host_level_within_20']:.0%} within +-20%\n"
         f"  each spec measured in {results['rounds']} rounds; a round against the spec's median: "
         f"{results['round_within_10']:.0%} within +-10%, {results['round_within_20']:.0%} within +-20%, "
         f"median |difference| {results['round_median_abs_error']:.1%}\n"

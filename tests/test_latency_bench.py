@@ -3,10 +3,8 @@ specs, shortest first (docs/design.md, "Device profiles")."""
 
 from __future__ import annotations
 
-import pytest
-
 from app.arch.spec import FC, InputShape, Spec
-from bench.latency_model import ROUNDS, _bias_by_size, _in_rounds, _steadiness, host_level
+from bench.latency_model import ROUNDS, _bias_by_size, _in_rounds, _steadiness
 
 
 def test_each_quarter_has_its_own_median_ratio_shortest_first() -> None:
@@ -53,8 +51,3 @@ def test_the_summary_says_how_steady_the_calibration_was() -> None:
     fit = {"round_times": [1.0, 0.94, 1.06, 1.0, 1.01], "noisy": True}
     assert _steadiness(fit) == "its 5 rounds at 0.94-1.06x their median time (noisy: the host's speed moved)"
     assert _steadiness({**fit, "noisy": False}).endswith("(steady)")
-
-
-def test_the_host_level_is_the_median_ratio_of_the_reference_networks() -> None:
-    # three networks 20% slower now, one twice as slow, one faster: the median says 1.2
-    assert host_level([1.2, 2.4, 3.6, 8.0, 0.5], [1.0, 2.0, 3.0, 4.0, 1.0]) == pytest.approx(1.2)

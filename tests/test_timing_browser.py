@@ -76,10 +76,8 @@ def layer(name: str, kind: str, median: float, share: float | None, flagged: boo
 def test_a_benchmark_page_shows_spread_noise_and_prediction(server, browser_page) -> None:
     device = f"Browser CPU {uuid.uuid4().hex[:6]}"
     team = team_id(server)
-    calibrated = profile_data(f"p-{uuid.uuid4().hex[:6]}", device=device)
-    calibrated = calibrated.model_copy(update={"provenance": {"network_pass_s": [0.001, 0.002, 0.003]}})
     with session_scope(server.settings.database_url) as session:
-        store(session, calibrated)
+        store(session, profile_data(f"p-{uuid.uuid4().hex[:6]}", device=device))
     architecture = add_architecture(server.settings.database_url, team, "A-s36")
     details = BenchmarkDetails(
         latency=timing(0.004), throughput=timing(0.05, batch=16), train_step=timing(0.2, batch=16),
@@ -87,7 +85,6 @@ def test_a_benchmark_page_shows_spread_noise_and_prediction(server, browser_page
         load=HostLoad(cpus=2, wall_s=12.0, load_average_start=3.5, load_average_end=4.25, own_cpu_s=11.0,
                       other_cpu_s=9.6, other_cpu_fraction=0.4),
         noisy=True, noisy_reasons=["other processes used 40% of the host's 2 CPUs (over 25%)"],
-        reference_s=[0.00125, 0.0025, 0.0036],  # 1.25x, 1.25x and 1.2x the calibration's
     )  # fmt: skip
     with session_scope(server.settings.database_url) as session:
         job = Job(team_id=team, architecture_id=architecture, kind="benchmark", queue="cpu", params={},
@@ -124,12 +121,6 @@ def test_a_benchmark_page_shows_spread_noise_and_prediction(server, browser_page
     predicted.wait_for()
     assert "measured 4.00 ms, predicted" in predicted.inner_text()
     assert table.locator("tr[data-name='conv1'] td.predicted").inner_text().endswith("ms")
-    host = page.locator("#benchmark-host-level").inner_text()
-    assert host.startswith(
-        "The host ran at 1.25× the times of the profile's calibration (3 reference networks timed after this "
-        "model): at that speed the profile predicts"
-    )
-    assert host.endswith("More than 10% apart: calibrate the device again, or benchmark on a quieter host.")
     assert console.errors() == []
 
 

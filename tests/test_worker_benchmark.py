@@ -17,7 +17,6 @@ from app.jobs.results import BenchmarkDetails, Timing
 from worker.benchmark import BenchmarkOutcome, benchmark, compare_layers
 from worker.build import build_model
 from worker.errors import Cancelled, OutOfMemory
-from worker.reference import reference_networks
 
 SPEC = presets()["A-s36"].spec
 QUICK = BenchmarkParams(batch_size=4, repeats=5, max_repeats=12, warmup=1, flag_factor=2.0)
@@ -64,7 +63,7 @@ def test_provenance(outcome: BenchmarkOutcome) -> None:
     assert list(details) == [
         "latency", "throughput", "train_step", "layers", "conv_time_share", "layers_total_s",
         "layers_batch_used", "batch_requested", "batch_used", "train_batch_used", "conv_macs",
-        "reference_s", "load", "noisy", "noisy_reasons",
+        "load", "noisy", "noisy_reasons",
     ]  # fmt: skip
     assert outcome.load is not None and outcome.load.wall_s > 0 and outcome.load.cpus >= 1
     assert outcome.noisy == bool(outcome.noisy_reasons)
@@ -179,25 +178,3 @@ def test_out_of_memory_halves_the_batch(monkeypatch: pytest.MonkeyPatch) -> None
     limit = 0
     with pytest.raises(OutOfMemory, match="batch 1"):
         benchmark(SPEC, params, should_stop=lambda: False, device="cpu")
-
-
-def test_the_reference_networks_are_timed_at_batch_one_as_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    """After the model, the reference networks (worker.reference): with the job's precision,
-    layout and timer, at batch 1, so a page can set them against a profile's calibration."""
-    timed: list[tuple[str, int, BenchmarkParams]] = []
-    real_inference = benchmark_module._Session.inference
-
-    def inference(self: benchmark_module._Session, batch: int) -> Timing:
-        timed.append((self.spec.name, batch, self.params))
-        return real_inference(self, batch)
-
-    monkeypatch.setattr(benchmark_module._Session, "inference", inference)
-    result = benchmark(SPEC, QUICK, should_stop=lambda: False, device="cpu")
-    references = reference_networks()
-    assert [(name, batch) for name, batch, _ in timed[-len(references) :]] == [
-        (s.name, 1) for s in references
-    ]
-    assert all(params is QUICK for _, _, params in timed)
-    assert len(result.reference_s) == len(references) and all(s > 0 for s in result.reference_s)
-    stored = BenchmarkDetails.model_validate_json(result.model_dump_json())
-    assert stored.reference_s == result.reference_s

@@ -30,7 +30,6 @@ from worker.build import build_model
 from worker.device import device_provenance, is_out_of_memory, resolve_device
 from worker.errors import OutOfMemory
 from worker.hostload import LoadProbe
-from worker.reference import reference_networks
 from worker.timer import MIN_RUN_S, Plan, Timer
 
 T = TypeVar("T")
@@ -75,10 +74,6 @@ def benchmark(
         "batch_used": batch_used,
         "train_batch_used": train_batch_used,
     }
-    references = [
-        _Session(reference, params, target, should_stop).inference(1).median_s
-        for reference in reference_networks()
-    ]
     load = probe.stop()
     timings = {"latency": latency, "throughput": throughput, "training step": train_step}
     reasons = noise_reasons(timings, load, max_cv, max_load)
@@ -91,7 +86,6 @@ def benchmark(
         layers_total_s=sum(row.median_s for row in layers) if layers else None,
         layers_batch_used=layers_batch,
         conv_macs=analysis.conv_macs,
-        reference_s=references,
         load=load,
         noisy=bool(reasons),
         noisy_reasons=reasons,

@@ -81,9 +81,6 @@ class BenchmarkDetails(_Frozen):
     batch_used: int = 0
     train_batch_used: int = 0
     conv_macs: int = 0  # C, per image
-    # batch-1 medians of the reference networks (worker.calibrate.reference_networks), timed after
-    # the model: over a device profile's `network_pass_s`, the host's speed against its calibration
-    reference_s: list[float] = []
     load: HostLoad | None = None
     # the spread or the host's load was high (the reasons say which): compare with care
     noisy: bool = False

@@ -44,16 +44,6 @@ export function roundsText(fit) {
   return h("span", {}, `${text} `, h("span", { class: "badge failed" }, "noisy"), " the host's speed moved during the calibration: its predictions carry that error; calibrate again on a quieter host");
 }
 
-/** How much slower the host ran than when a profile was calibrated: the median over the
- * reference networks of their time beside a benchmark (`reference_s`) over their time in the
- * calibration (`network_pass_s`); null without both (docs/design.md, "Device profiles"). */
-export function hostLevel(referenceS, calibratedS) {
-  const n = Math.min(referenceS?.length ?? 0, calibratedS?.length ?? 0);
-  if (!n) return null;
-  const ratios = Array.from({ length: n }, (_, i) => referenceS[i] / calibratedS[i]).sort((a, b) => a - b);
-  return { level: n % 2 ? ratios[(n - 1) / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2, networks: n };
-}
-
 /** A leaderboard entry's timings: median with its p10–p90 over the benchmarks, per device. */
 export function boardLatency(entry) {
   const first = entry.timings && entry.timings[0];

@@ -3,7 +3,7 @@
 import * as api from "../api.js";
 import { h, fill, message } from "../dom.js";
 import * as fmt from "../format.js";
-import { hostLevel, roundsText } from "../timing.js";
+import { roundsText } from "../timing.js";
 
 /** A job's architecture as a link, or what a calibration times instead. */
 export function architectureLink(job) {
@@ -75,14 +75,9 @@ export async function comparePredicted(job, table, note) {
       row.append(h("td", { class: "num predicted" }, layer ? fmt.ms(layer.predicted_ms) : "—"), h("td", { class: "num" }, layer && convMs > 0 ? fmt.pct(layer.predicted_ms / convMs) : "—"));
     }
     const off = r.latency_ms ? predicted.predicted_ms / r.latency_ms - 1 : null;
-    const host = hostLevel(r.details?.reference_s, profile.provenance?.network_pass_s);
-    const atHost = host && r.latency_ms ? (predicted.predicted_ms * host.level) / r.latency_ms - 1 : null;
     fill(
       note,
-      h("p", { class: "small", id: "benchmark-predicted" }, `Latency at batch 1: measured ${fmt.ms(r.latency_ms)}, predicted ${fmt.ms(predicted.predicted_ms)} by device profile #${profile.id} ${profile.name}`, off === null ? "" : ` (${fmt.signedPct(off)})`, `; the MACs-only baseline predicts ${fmt.ms(predicted.baseline_ms)}. Per layer the measured times are at batch ${job.result.details?.layers_batch_used ?? "?"}, the predicted ones at batch 1: compare their shares.`),
-      host
-        ? h("p", { class: "small", id: "benchmark-host-level" }, `The host ran at ${host.level.toFixed(2)}× the times of the profile's calibration (${host.networks} reference networks timed after this model)`, atHost === null ? "." : `: at that speed the profile predicts ${fmt.ms(predicted.predicted_ms * host.level)} (${fmt.signedPct(atHost)}).`, Math.abs(host.level - 1) > 0.1 ? " More than 10% apart: calibrate the device again, or benchmark on a quieter host." : "")
-        : ""
+      h("p", { class: "small", id: "benchmark-predicted" }, `Latency at batch 1: measured ${fmt.ms(r.latency_ms)}, predicted ${fmt.ms(predicted.predicted_ms)} by device profile #${profile.id} ${profile.name}`, off === null ? "" : ` (${fmt.signedPct(off)})`, `; the MACs-only baseline predicts ${fmt.ms(predicted.baseline_ms)}. Per layer the measured times are at batch ${job.result.details?.layers_batch_used ?? "?"}, the predicted ones at batch 1: compare their shares.`)
     );
   } catch (error) {
     fill(note, message("error", `The predicted times could not be shown: ${api.explain(error, "device profiles")}`));
