@@ -145,6 +145,7 @@ def test_a_calibration_page_shows_its_profile(server, browser_page) -> None:
     steadiness = page.locator("#calibration-rounds").inner_text()
     assert steadiness.startswith("5 rounds, −1.0 % to +15.0 % from their median time noisy")
     assert "calibrate again on a quieter host" in steadiness
+    assert page.get_by_text("Conv cost").count() == 0  # a calibration has no architecture
     page.goto(f"{server.url}/#/jobs")
     page.locator(f"#jobs-table tr[data-id='{job_id}']", has_text="the worker's device").wait_for()
     assert console.errors() == []

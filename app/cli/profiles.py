@@ -101,8 +101,10 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p = commands.add_parser(
         "calibrate",
         help="time a grid of layers on a worker's device and store its device profile",
-        description="Submit a calibration job: a worker of the queue times single layers at batch 1, "
-        "fits a per-layer latency model and stores it as a device profile (GET /device-profiles).",
+        description="Submit a calibration job: a worker of the queue times, at batch 1, the layers of "
+        "about 150 networks inside their passes and a grid of single layers, in five rounds through "
+        "all of them; fits a per-layer latency model and stores it as a device profile (GET "
+        "/device-profiles), noisy if the host's speed moved between rounds.",
     )
     p.add_argument("--queue", choices=["cpu", "gpu"], help="queue (default: the server's)")
     p.add_argument(

@@ -216,8 +216,7 @@ function jobPage(root, id) {
         r && r.throughput !== null ? [h("dt", {}, "Throughput"), h("dd", { id: "job-throughput" }, d ? timingText(d.throughput, { rate: true }) : fmt.throughput(r.throughput))] : "",
         d ? [h("dt", {}, "Training step (forward, backward, SGD)"), h("dd", { id: "job-train-step" }, timingText(d.train_step))] : "",
         d ? [h("dt", {}, "Host while timing"), h("dd", { id: "job-load" }, loadText(d.load), " ", noisyBadge(d))] : "",
-        h("dt", {}, "Conv cost"),
-        h("dd", {}, r ? fmt.macsExact(r.conv_macs) : "see the architecture")
+        job.architecture_id === null ? "" : [h("dt", {}, "Conv cost"), h("dd", {}, r ? fmt.macsExact(r.conv_macs) : "see the architecture")]
       ),
       outcome(job),
       job.kind === "train" && job.status === "succeeded" ? weights() : ""
