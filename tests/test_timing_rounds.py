@@ -127,7 +127,7 @@ def test_round_times_are_each_rounds_median_over_the_sources() -> None:
 
     # three sources over three rounds; their medians 2, 4 and 1; the third round slow for two
     passes = [source(2.0, 2.0, 3.0), source(4.0, 4.0, 6.0), source(1.0, 0.9, 1.0)]
-    assert round_times(passes) == pytest.approx([1.0, 1.0, 1.5])
+    assert round_times(passes, [2.0, 4.0, 1.0]) == pytest.approx([1.0, 1.0, 1.5])
 
 
 def test_in_one_round_a_slow_spell_would_skew_the_first_sources(monkeypatch: pytest.MonkeyPatch) -> None:

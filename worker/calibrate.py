@@ -199,12 +199,11 @@ class DeviceTimer:
             return self.timer.passes(list(built.model), built.images, count, warmup)
 
 
-def round_times(passes: list[list[list[Pass]]]) -> list[float]:
+def round_times(passes: list[list[list[Pass]]], pass_s: list[float]) -> list[float]:
     """How slow the host ran in each round (`passes` per source, per round): the median over the
-    sources of the round's median pass over the source's median pass of all rounds."""
+    sources of the round's median pass over the source's median pass of all rounds (`pass_s`)."""
     ratios: list[list[float]] = [[] for _ in passes[0]]
-    for by_round in passes:
-        overall = statistics.median(total for round_ in by_round for _, total in round_)
+    for by_round, overall in zip(passes, pass_s, strict=True):
         for ratio, round_ in zip(ratios, by_round, strict=True):
             ratio.append(statistics.median(total for _, total in round_) / overall)
     return [statistics.median(ratio) for ratio in ratios]
@@ -241,7 +240,7 @@ def calibrate(
         for (spec, network), mine in zip(sources, passes, strict=True)
     ]
     model, quality = fit(timed, ELEMENT_BYTES[params.dtype], time.monotonic() - started)
-    steadiness = round_times(passes)
+    steadiness = round_times(passes, [t.pass_s for t in timed])
     provenance = device_provenance(target.device)
     name = device_name(target.device)
     layout = "-channels_last" if params.channels_last else ""
